@@ -1,0 +1,332 @@
+"""The backward engine: reverse-mode differentiation over the recorded graph.
+
+Given gradients for some outputs, walk the graph from the outputs towards the leaves in
+topological order (every node after all the nodes that consume its outputs), call each
+node's backward once with the sum of the gradients that reached it, and hand the results
+to the nodes that produced its inputs. Both the ordering and the walk are loops over an
+explicit stack, never recursion, so a chain of 200,000 ops backpropagates.
+
+Chain rule, in the engine's words: if ``y = f(x)`` and the loss ``L`` depends on ``y``
+through several paths, ``dL/dx = sum over uses of (dL/dy_use) * (dy_use/dx)``: the
+buffers below add up the per-use gradients before a node runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import anomaly
+from .function import AccumulateGrad, Node, accumulator
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Undo broadcasting: sum ``g`` over the axes along which ``shape`` was broadcast.
+
+    If ``x`` of shape ``shape`` was broadcast to ``g.shape`` in forward, every element of
+    ``x`` was used several times, so its gradient is the sum over those uses.
+    Works on arrays and on Tensors (which dispatch ``np.sum`` to a differentiable op).
+    """
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    if g.shape != shape:
+        raise RuntimeError(f"backward: gradient of shape {gshape} cannot be summed to {shape}")
+    return g
+
+
+def _expected_shape(node: Node, idx: int) -> tuple:
+    if type(node) is AccumulateGrad:
+        return node.variable.data.shape
+    if node._n_out == 1:
+        return node._shape
+    return node._shapes[idx]
+
+
+def topological_order(roots: Sequence[Node]) -> list[Node]:
+    """Nodes reachable from ``roots``, each listed before every node it sends gradient to."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for e in it:
+                if e is not None and id(e[0]) not in seen:
+                    seen.add(id(e[0]))
+                    stack.append((e[0], iter(e[0].next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)  # post-order: after everything it feeds
+    order.reverse()
+    return order
+
+
+def _add(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    return a + b  # never in place: buffers may alias gradients held elsewhere
+
+
+def run_backward(
+    roots: Sequence[tuple[Node, int, Any]],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[tuple[int, int], int] | None = None,
+) -> list[Any] | None:
+    """Propagate ``roots`` = [(node, output_index, grad)] through the graph.
+
+    Without ``capture``, gradients are accumulated into leaves' ``.grad`` (``backward``).
+    With ``capture`` = {(id(node), index): position}, the gradients arriving at those
+    nodes are returned instead and nothing is accumulated (``autograd.grad``).
+    """
+    buffers: dict[Node, Any] = {}
+    for node, idx, g in roots:
+        _deliver(buffers, node, idx, g)
+    order = topological_order([r[0] for r in roots])
+    results: list[Any] | None = None
+    needed: set[int] | None = None
+    if capture is not None:
+        results = [None] * len(capture)
+        needed = _needed_nodes(order, capture)
+    handed_out: set[int] = {id(r[2]) for r in roots}  # arrays the user can see
+    check_anomaly = anomaly._enabled[0]
+
+    for node in order:
+        if node not in buffers:
+            continue
+        g = buffers.pop(node)
+        if node._pre_hooks:
+            g = _run_tensor_hooks(node, g)
+        if capture is not None:
+            _capture(node, g, capture, results, handed_out, create_graph)
+            if id(node) not in needed:
+                continue
+        if type(node) is AccumulateGrad:
+            _accumulate(node, g, handed_out, create_graph)
+            continue
+        grads = node._run_backward(g, create_graph)
+        if check_anomaly:
+            anomaly.check(node, grads)
+        if not retain_graph:
+            node._release()
+        for e, gi in zip(node.next_functions, grads):
+            if e is None or gi is None:
+                continue
+            nxt, idx = e
+            if needed is not None and id(nxt) not in needed:
+                continue
+            shape = _expected_shape(nxt, idx)
+            if gi.shape != shape:
+                gi = sum_to(gi, shape)
+            _deliver(buffers, nxt, idx, gi)
+    return results
+
+
+def _deliver(buffers: dict, node: Node, idx: int, g: Any) -> None:
+    if node._n_out == 1:
+        buffers[node] = _add(buffers.get(node), g)
+    else:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_out
+        buf[idx] = _add(buf[idx], g)
+
+
+def _needed_nodes(order: list[Node], capture: dict) -> set[int]:
+    """Nodes on some path from the roots to a captured node: the only ones worth running."""
+    targets = {k[0] for k in capture}
+    needed: set[int] = set()
+    for node in reversed(order):  # children before parents
+        if id(node) in targets or any(
+            e is not None and id(e[0]) in needed for e in node.next_functions
+        ):
+            needed.add(id(node))
+    return needed
+
+
+def _capture(node, g, capture, results, handed_out, create_graph) -> None:  # noqa: ANN001
+    gs = g if node._n_out > 1 else [g]
+    for idx, gi in enumerate(gs):
+        pos = capture.get((id(node), idx))
+        if pos is not None and gi is not None:
+            results[pos] = _own(gi, handed_out, create_graph)
+
+
+def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
+    """Wrap a gradient for the user, copying it if someone else can already see its memory."""
+    if create_graph:
+        t = g if isinstance(g, Tensor) else Tensor._make(g, False, None)
+        if id(t) in handed_out:
+            t = t * 1
+        handed_out.add(id(t))
+        return t
+    if isinstance(g, Tensor):
+        g = g.data
+    if id(g) in handed_out or g.base is not None or not g.flags.writeable:
+        g = np.array(g)
+    handed_out.add(id(g))
+    return Tensor._make(g, False, None)
+
+
+def _accumulate(node: AccumulateGrad, g: Any, handed_out: set[int], create_graph: bool) -> None:
+    var = node.variable
+    if var._hooks:
+        for hook in var._hooks:
+            r = hook(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
+            if r is not None:
+                g = r
+    dt = var.data.dtype
+    if g.dtype != dt:
+        g = g.astype(dt)
+    if var.grad is None:
+        var.grad = _own(g, handed_out, create_graph)
+    elif create_graph or isinstance(var.grad.grad_fn, Node):
+        var.grad = var.grad + g
+    else:
+        # a fresh array: never write into the existing one, it may be a user's tensor
+        var.grad = Tensor._make(var.grad.data + (g.data if isinstance(g, Tensor) else g), False, None)
+
+
+def _run_tensor_hooks(node: Node, g: Any) -> Any:
+    hooks = node._pre_hooks
+    gs = list(g) if node._n_out > 1 else [g]
+    for idx, fns in hooks.items():
+        if gs[idx] is None:
+            continue
+        for fn in fns:
+            cur = gs[idx]
+            r = fn(cur if isinstance(cur, Tensor) else Tensor._make(cur, False, None))
+            if r is not None:
+                gs[idx] = r.data if not isinstance(cur, Tensor) and isinstance(r, Tensor) else r
+    return gs if node._n_out > 1 else gs[0]
+
+
+def backward(
+    tensors: Sequence[Tensor],
+    grad_tensors: Sequence[Any] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> None:
+    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (``torch.autograd.backward``)."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _make_roots(tensors, grad_tensors, create_graph, "backward")
+    if inputs is not None:
+        raise NotImplementedError("backward(inputs=...): use tg.autograd.grad instead")
+    run_backward(roots, retain_graph, create_graph)
+
+
+def _make_roots(tensors, grad_tensors, create_graph: bool, who: str) -> list:  # noqa: ANN001
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{who}: expected Tensors as outputs, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{who}: element of shape {t.shape} does not require grad and does not have a "
+                "grad_fn (was it computed under no_grad, or from tensors without requires_grad=True?)"
+            )
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"{who}: grad can be implicitly created only for scalar outputs; the output "
+                    f"has shape {t.shape}. Pass gradient= (a tensor of shape {t.shape})."
+                )
+            g = np.ones(t.data.shape, dtype=t.data.dtype)
+        else:
+            garr = g.data if isinstance(g, Tensor) else np.asarray(g)
+            if garr.shape != t.data.shape:
+                raise RuntimeError(
+                    f"{who}: mismatch in shape: gradient has shape {garr.shape}, but the output "
+                    f"has shape {t.shape}"
+                )
+            if garr.dtype != t.data.dtype:
+                garr = garr.astype(t.data.dtype)
+            g = g if create_graph and isinstance(g, Tensor) else garr
+        if create_graph:
+            g = Tensor._make(g, False, None) if not isinstance(g, Tensor) else g
+        if t.grad_fn is not None:
+            roots.append((t.grad_fn, t._out_nr, g))
+        else:
+            roots.append((accumulator(t), 0, g))
+    return roots
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``).
+
+    Example::
+
+        x = tg.tensor(3.0, requires_grad=True)
+        (dy,) = tg.autograd.grad(x ** 3, x, create_graph=True)   # 3 x**2 = 27
+        (d2y,) = tg.autograd.grad(dy, x)                           # 6 x = 18
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"autograd.grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture: dict[tuple[int, int], int] = {}
+    keys = []  # (node, index) per input; holds the nodes alive while ids key the capture
+    for pos, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(
+                f"autograd.grad: input {pos} does not require grad (set requires_grad=True)"
+            )
+        key = (x.grad_fn, x._out_nr) if x.grad_fn is not None else (accumulator(x), 0)
+        keys.append(key)
+        capture.setdefault((id(key[0]), key[1]), pos)
+    roots = _make_roots(outputs, grad_outputs, create_graph, "autograd.grad")
+    res = run_backward(roots, retain_graph, create_graph, capture)
+    out = []
+    for pos, (x, key) in enumerate(zip(inputs, keys)):
+        g = res[capture[(id(key[0]), key[1])]]
+        if g is None:
+            if materialize_grads:
+                g = Tensor._make(np.zeros(x.data.shape, dtype=x.data.dtype), False, None)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"autograd.grad: input {pos} (shape {x.shape}) was not used to compute the "
+                    "outputs; pass allow_unused=True if this is expected"
+                )
+        elif g.data.dtype != x.data.dtype:
+            g = g.to(x.data.dtype)
+        out.append(g)
+    return tuple(out)
+

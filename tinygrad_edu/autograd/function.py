@@ -1,0 +1,391 @@
+"""Graph nodes: ``Function`` (one recorded operation) and ``AccumulateGrad`` (a leaf's sink).
+
+Every Tensor produced by a recorded operation points at the node that made it
+(``t.grad_fn``). A node knows where the gradient goes next (``next_functions``, as in
+PyTorch: one ``(node, output_index)`` pair per input, ``None`` for inputs that need no
+gradient) and what its forward saved for backward. That is the whole graph.
+
+There are two ways to define an operation:
+
+* **Built-in ops** (``tinygrad_edu/ops``) subclass :class:`Op`. Their ``forward`` works on
+  numpy arrays and their ``backward`` is written with numpy functions and operators.
+  When ``backward(create_graph=True)`` is asked for, the same backward code receives
+  Tensors instead of arrays; Tensors dispatch numpy calls (``np.exp``, ``np.where``,
+  ``*``...) to differentiable ops, so every built-in backward is itself differentiable
+  without a second implementation.
+* **Custom functions** subclass :class:`Function` with PyTorch's semantics: ``forward``
+  receives and returns Tensors (run with grad recording off), ``backward`` receives and
+  returns Tensors.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import anomaly
+from .grad_mode import _state
+
+_IN_OUT = -1  # saved item is the op's output
+_CONST = -2  # saved item is neither an input nor the output: a constant for double backward
+
+
+class _NullCtx:
+    """Stands in for a node when nothing is recorded: saving is a no-op."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *xs: Any) -> None:
+        pass
+
+    def mark_non_differentiable(self, *xs: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass  # ops may stash attributes for backward; without a graph they are not needed
+
+
+NULL_CTX = _NullCtx()
+
+_FREED = object()
+
+
+class Node:
+    """Common part of every graph node; see :class:`Function` and :class:`AccumulateGrad`."""
+
+    next_functions: tuple = ()
+    _n_out = 1
+    _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
+    _trace: list | None = None  # forward call site, recorded under detect_anomaly
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def register_hook(self, fn: Any) -> None:
+        """Hooks on a node run on the gradients of its inputs, as PyTorch's ``Node.register_hook``."""
+        raise NotImplementedError("register hooks on tensors with Tensor.register_hook")
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: adds the arriving gradient into ``variable.grad``."""
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+
+def accumulator(t: Tensor) -> AccumulateGrad:
+    """The one AccumulateGrad node of leaf ``t`` (kept weakly by the tensor, strongly by graphs)."""
+    ref = t._accum
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._accum = weakref.ref(acc)
+    return acc
+
+
+def edge(t: Any) -> tuple | None:
+    """Where the gradient for input ``t`` must go: ``(node, output_index)`` or None."""
+    if type(t) is not Tensor and not isinstance(t, Tensor):
+        return None
+    if not t.requires_grad:
+        return None
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    return (accumulator(t), 0)
+
+
+class Function(Node):
+    """A recorded operation. Subclass it for custom ops (PyTorch semantics).
+
+    ``forward(ctx, *inputs)`` runs with grad recording off and receives the Tensors it was
+    applied to; it returns a Tensor or a tuple of Tensors. ``backward(ctx, *grads)``
+    receives one gradient Tensor per output and returns one gradient per input (Tensor,
+    array or None). It records a graph only under ``backward(create_graph=True)``.
+
+    Example::
+
+        class Cube(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):          # d x**3 / dx = 3 x**2
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * grad
+
+        y = Cube.apply(t)
+    """
+
+    _saved: Any = ()
+    _kinds: tuple = ()
+    _versions: tuple = ()
+    needs_input_grad: tuple = ()
+    _non_diff: tuple = ()
+
+    # -- what forward calls -------------------------------------------------------
+    def save_for_backward(self, *xs: Any) -> None:
+        """Keep inputs, outputs or other values for backward (read with ``saved_tensors``)."""
+        self._saved = xs
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """Declare outputs (e.g. indices) through which no gradient flows."""
+        self._non_diff = outputs
+
+    # -- what backward calls --------------------------------------------------------
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to "
+                "access saved tensors after they have been freed). Saved intermediate values "
+                "are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time."
+            )
+        self._check_versions()
+        if self._unpack_as_tensors:
+            return tuple(self._unpack(i, s) for i, s in enumerate(saved))
+        return saved
+
+    _unpack_as_tensors = False
+
+    def _check_versions(self) -> None:
+        for i, (vc, v, kind) in enumerate(self._versions):
+            if vc[0] != v:
+                what = "output" if kind == _IN_OUT else f"input {kind}"
+                raise RuntimeError(
+                    f"{self.name()}: one of the variables needed for gradient computation has "
+                    f"been modified by an inplace operation: saved tensor {i} (the op's {what}) "
+                    f"is at version {vc[0]}; expected version {v} instead. Compute the "
+                    "in-place update on a copy (x = x + 1 instead of x += 1), or .clone() "
+                    "the tensor before modifying it."
+                )
+
+    def _unpack(self, i: int, s: Any) -> Any:
+        """Turn saved item ``i`` back into a Tensor connected to the graph."""
+        kind = self._kinds[i] if i < len(self._kinds) else _CONST
+        if kind == _IN_OUT:
+            if isinstance(s, Tensor):
+                return s
+            t = Tensor._make(s, True, self if _state.enabled else None)
+            if t.grad_fn is None:
+                t.requires_grad = False
+            return t
+        if kind >= 0:
+            if isinstance(s, Tensor):
+                return s
+            e = self.next_functions[kind]
+            if e is None:
+                return Tensor._make(s, False, None)
+            node, nr = e
+            if type(node) is AccumulateGrad:
+                return node.variable
+            t = Tensor._make(s, True, node)
+            t._out_nr = nr
+            return t
+        return s
+
+    # -- recording --------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` and, if any input requires grad, record a node for backward."""
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = _state.enabled and any(needs)
+        ctx = cls()
+        ctx.needs_input_grad = needs
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _state.enabled = prev
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        outs = tuple(o if isinstance(o, Tensor) else Tensor(o) for o in outs)
+        if not record:
+            return outs[0] if single else outs
+        ctx.next_functions = tuple(edge(a) for a in args)
+        ctx._n_out = len(outs)
+        ctx._shapes = tuple(o.shape for o in outs)
+        ctx._shape = ctx._shapes[0]
+        nd = {id(o) for o in ctx._non_diff}
+        results = []
+        for k, o in enumerate(outs):
+            if id(o) in nd or o.dtype.kind != "f":
+                results.append(o)
+                continue
+            if o.grad_fn is not None or o.requires_grad or any(o is a for a in args):
+                o = Tensor._make(o.data, False, None)  # a view of an input: give it its own node
+            o.requires_grad = True
+            o.grad_fn = ctx
+            o._out_nr = k
+            results.append(o)
+        # saved outputs are kept as arrays so that the graph holds no reference cycle
+        kinds, saved, versions = [], [], []
+        for s in ctx._saved:
+            kind = _CONST
+            for k, o in enumerate(results):
+                if s is o or s is outs[k]:
+                    kind, s = _IN_OUT, o.data
+                    versions.append((o._vc, o._vc[0], _IN_OUT))
+                    break
+            else:
+                for i, a in enumerate(args):
+                    if s is a:
+                        kind = i
+                        versions.append((a._vc, a._vc[0], i))
+                        break
+            kinds.append(kind)
+            saved.append(s)
+        ctx._saved, ctx._kinds, ctx._versions = tuple(saved), tuple(kinds), tuple(versions)
+        ctx._unpack_as_tensors = True
+        if anomaly._enabled[0]:
+            ctx._trace = traceback.extract_stack()[:-1]
+        return results[0] if single else tuple(results)
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
+
+    def _run_backward(self, grads: Any, create_graph: bool) -> tuple:
+        """Engine entry: call the user's backward on Tensors, return arrays or Tensors."""
+        if self._saved is _FREED:
+            self.saved_tensors  # noqa: B018 - raises the 'second time' error
+        gs = grads if self._n_out > 1 else [grads]
+        gts = []
+        for k, g in enumerate(gs):
+            if g is None:  # PyTorch materializes missing output grads as zeros
+                g = np.zeros(self._shapes[k], dtype=np.float64)
+            gts.append(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
+        prev = _state.enabled
+        _state.enabled = create_graph
+        try:
+            res = type(self).backward(self, *gts)
+        finally:
+            _state.enabled = prev
+        if not isinstance(res, tuple):
+            res = (res,)
+        if len(res) != len(self.next_functions):
+            raise RuntimeError(
+                f"{self.name()}: backward returned {len(res)} gradients, but forward had "
+                f"{len(self.next_functions)} inputs (return None for inputs without a gradient)"
+            )
+        if create_graph:
+            return tuple(r if r is None or isinstance(r, Tensor) else Tensor(r) for r in res)
+        return tuple(r.data if isinstance(r, Tensor) else r for r in res)
+
+    def _release(self) -> None:
+        if self._saved:
+            self._saved = _FREED
+
+
+class Op(Function):
+    """Base of the built-in ops: ``forward`` and ``backward`` work on numpy arrays.
+
+    ``forward(ctx, *arrays, **params) -> array`` computes the value; values it calls
+    ``ctx.save_for_backward`` on are identified as an input, the output or a constant.
+    ``backward(ctx, grad) -> tuple`` returns one gradient per input (None where not
+    needed), written with numpy functions so that it works on arrays (plain backward)
+    and on Tensors (``create_graph=True``). The engine sums each gradient back to its
+    input's shape, so a broadcasting op returns the gradient of the broadcast result.
+    """
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a.requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        try:
+            if not (record and _state.enabled):
+                return Tensor._make(cls.forward(NULL_CTX, *arrays, **kwargs), False, None)
+            ctx = cls.__new__(cls)
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:  # numpy's broadcasting/shape errors, told in the op's terms
+            shapes = ", ".join(str(np.shape(a)) for a in arrays)
+            dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in arrays)
+            raise ValueError(f"{cls.__name__.lower()}: {e} (input shapes {shapes}; dtypes {dts})") from None
+        ctx.next_functions = tuple([edge(a) for a in args])
+        t = Tensor._make(out, True, ctx)
+        ctx._shape = t.data.shape
+        if ctx._saved:
+            ctx._mark_saved(args, arrays, t)
+        if anomaly._enabled[0]:
+            ctx._trace = traceback.extract_stack()[:-1]
+        return t
+
+    def _mark_saved(self, args: tuple, arrays: list, out: Tensor) -> None:
+        kinds, versions = [], []
+        o = out.data
+        for s in self._saved:
+            if s is o:
+                kinds.append(_IN_OUT)
+                versions.append((out._vc, out._vc[0], _IN_OUT))
+                continue
+            for i, a in enumerate(arrays):
+                if s is a:
+                    kinds.append(i)
+                    t = args[i]
+                    if isinstance(t, Tensor):
+                        versions.append((t._vc, t._vc[0], i))
+                    break
+            else:
+                kinds.append(_CONST)
+        self._kinds = tuple(kinds)
+        self._versions = tuple(versions)
+
+    @classmethod
+    def dual(cls, *args: Any, **kwargs: Any) -> Any:
+        """Apply to Tensors (recording a graph) or to plain arrays (returning an array).
+
+        Backward formulas call ops through this so that they stay differentiable.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **kwargs)
+        return cls.forward(NULL_CTX, *args, **kwargs)
+
+    def _run_backward(self, g: Any, create_graph: bool) -> tuple:
+        saved = self._saved
+        if saved is _FREED:
+            self.saved_tensors  # noqa: B018 - raises the 'second time' error
+        if self._versions:
+            self._check_versions()
+        if create_graph:
+            self._unpack_as_tensors = True
+            if not isinstance(g, Tensor):
+                g = Tensor._make(g, False, None)
+            prev = _state.enabled
+            _state.enabled = True
+            try:
+                return type(self).backward(self, g)
+            finally:
+                _state.enabled = prev
+                self._unpack_as_tensors = False
+        if isinstance(g, Tensor):
+            g = g.data
+        return type(self).backward(self, g)

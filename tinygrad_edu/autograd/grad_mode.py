@@ -1,0 +1,83 @@
+"""Grad mode: whether operations record a graph.
+
+The flag is thread-local, as in PyTorch: ``no_grad`` in one thread never changes what
+another thread records.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    enabled = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations record a graph for backward."""
+    return _state.enabled
+
+
+class _GradMode:
+    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
+
+    _mode = True
+
+    def __enter__(self) -> None:
+        self._prev = _state.enabled
+        _state.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = _state.enabled
+            _state.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _state.enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
+    """Disable graph recording: ``with tg.no_grad(): ...`` or ``@tg.no_grad()``.
+
+    Example::
+
+        with tg.no_grad():
+            w -= lr * w.grad   # an update that must not become part of the graph
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Re-enable graph recording inside a ``no_grad`` region."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``with tg.set_grad_enabled(flag):`` sets grad mode to ``flag``."""
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = bool(mode)
+        self._prev = _state.enabled
+        _state.enabled = self._mode  # like torch, also works as a plain function call
+
+    def __enter__(self) -> None:  # the mode was already set in __init__
+        pass

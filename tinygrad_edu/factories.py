@@ -1,0 +1,140 @@
+"""Tensor factories: ``zeros, ones, full, empty, arange, linspace, eye, rand, randn,
+randint`` and the ``*_like`` forms, with PyTorch's signatures and dtype rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .random import generator
+from .tensor import Tensor
+
+
+def _size(size: tuple, op: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if not isinstance(s, int | np.integer) or s < 0:
+            raise ValueError(f"{op}: sizes must be non-negative ints, got {size}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(arr, False, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float(dtype: Any) -> np.dtype:
+    return dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size(size, "zeros"), _float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size(size, "ones"), _float(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_size(size, "empty"), _float(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Like ``torch.full``: the dtype follows ``fill_value`` (bool, int64 or the default float)."""
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = np.bool_
+        elif isinstance(fill_value, int):
+            dtype = np.int64
+        else:
+            dtype = dtypes.get_default_dtype()
+    return _finish(np.full(_size((size,), "full"), fill_value, dtypes.as_dtype(dtype)), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive); int64 if all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
+        dtype = np.int64 if ints else dtypes.get_default_dtype()
+    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    return _finish(generator().random(_size(size, "rand")).astype(_float(dtype)), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    return _finish(generator().standard_normal(_size(size, "randn")).astype(_float(dtype)), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high) (``randint(high, size)`` form too, as in PyTorch)."""
+    if high is None:
+        low, high = 0, low
+    arr = generator().integers(low, high, size=_size((size,), "randint"))
+    return _finish(arr.astype(dtypes.as_dtype(dtype) or np.int64), requires_grad)
+
+
+def randperm(n: int, dtype: Any = None) -> Tensor:
+    return _finish(generator().permutation(n).astype(dtypes.as_dtype(dtype) or np.int64), False)
+
+
+def _like(x: Tensor, dtype: Any) -> tuple[tuple, np.dtype]:
+    return x.shape, dtypes.as_dtype(dtype) or x.dtype
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(np.zeros(shape, dt), requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(np.ones(shape, dt), requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(np.empty(shape, dt), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(np.full(shape, fill_value, dt), requires_grad)
+
+
+def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(generator().random(shape).astype(dt), requires_grad)
+
+
+def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    shape, dt = _like(input, dtype)
+    return _finish(generator().standard_normal(shape).astype(dt), requires_grad)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``arr`` (no copy), like ``torch.from_numpy``."""
+    return Tensor._make(arr, False, None)

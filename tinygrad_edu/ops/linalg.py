@@ -1,0 +1,102 @@
+"""Matrix products.
+
+For C = A @ B (A: n x k, B: k x m), C_ij = sum_l A_il B_lj, so
+
+    dL/dA = dL/dC @ B^T        dL/dB = A^T @ dL/dC
+
+Batched operands follow numpy's matmul broadcasting (the engine sums the gradient of a
+broadcast batch back); a 1-D operand is treated as a row (left) or column (right) vector
+whose extra dimension is removed from the result, as in numpy and PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .elementwise import _operands
+
+
+class MatMul(Op):
+    """C = A @ B;   dL/dA = g @ B^T,  dL/dB = A^T @ g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        a1, b1 = a.ndim == 1, b.ndim == 1
+        # restore the dimensions matmul removed for 1-D operands
+        a2 = a.reshape((1, -1)) if a1 else a
+        b2 = b.reshape((-1, 1)) if b1 else b
+        if a1 and b1:
+            g2 = g.reshape((1, 1))
+        elif a1:
+            g2 = np.expand_dims(g, -2)
+        elif b1:
+            g2 = np.expand_dims(g, -1)
+        else:
+            g2 = g
+        ga = gb = None
+        if need[0]:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a1:
+                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+        if need[1]:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b1:
+                gb = gb.reshape(gb.shape[:-1])
+        return ga, gb
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Matrix product with numpy/PyTorch semantics (1-D, 2-D, and batched N-D broadcasting)."""
+    a, b = _operands("matmul", input, other)
+    sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+    if len(sa) == 0 or len(sb) == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {sa} and {sb}"
+        )
+    ka = sa[-1]
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        raise RuntimeError(
+            f"matmul: shapes {sa} and {sb} cannot be multiplied: the last dim of the first "
+            f"({ka}) must equal the {'only' if len(sb) == 1 else 'second-to-last'} dim of the second ({kb})"
+        )
+    try:
+        return MatMul.apply(a, b)
+    except ValueError as e:
+        raise RuntimeError(f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast: {e}") from None
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Inner product of two 1-D tensors of the same length."""
+    sa, sb = input.shape, getattr(other, "shape", np.shape(other))
+    if len(sa) != 1 or len(sb) != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {len(sa)}D and {len(sb)}D tensors")
+    if sa != sb:
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor of shape {sa} to have the same "
+            f"number of elements as the other of shape {sb}"
+        )
+    return matmul(input, other)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {input.shape} and {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+

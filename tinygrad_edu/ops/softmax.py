@@ -1,0 +1,89 @@
+"""softmax and log_softmax along one dimension.
+
+softmax:      s_i = exp(x_i) / sum_j exp(x_j)
+Jacobian:     ds_i/dx_j = s_i (delta_ij - s_j),   i.e.  J = diag(s) - s s^T
+backward:     (g J)_j = s_j (g_j - sum_i g_i s_i)
+
+log_softmax:  y_i = x_i - logsumexp(x)
+Jacobian:     dy_i/dx_j = delta_ij - s_j
+backward:     g_j - s_j sum_i g_i,   with s = exp(y)
+
+Both subtract max(x) before exponentiating, so large inputs never overflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .reduce import normalize_dims
+
+
+class Softmax(Op):
+    """s = exp(x - max x) / sum exp(x - max x);   g -> s * (g - sum(g * s))"""
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        s = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(s)
+        ctx.axis = axis
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        (s,) = ctx.saved_tensors
+        return (s * (g - np.sum(g * s, axis=ctx.axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    """y = x - max x - log sum exp(x - max x);   g -> g - exp(y) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        z = x - np.max(x, axis=axis, keepdims=True)
+        y = z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return (g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True),)
+
+
+def _axis(x: Any, dim: Any, op: str) -> int:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    if dim is None:
+        raise TypeError(f"{op}: dim must be given (an int), as in PyTorch's {op}(input, dim)")
+    axes = normalize_dims(dim, x.ndim, op)
+    if len(axes) > 1:
+        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
+    return axes[0] if axes else 0
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """exp(x) / sum(exp(x)) along ``dim``."""
+    x = input.to(dtype) if dtype is not None else input
+    if isinstance(x, Tensor) and x.data.dtype.kind != "f":
+        x = x.float()
+    axis = _axis(x, dim, "softmax")
+    if x.ndim == 0:
+        return Softmax.apply(x.reshape(1), axis=0).reshape(())
+    return Softmax.apply(x, axis=axis)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """log(softmax(x)) along ``dim``, computed stably (never log of 0 from underflow)."""
+    x = input.to(dtype) if dtype is not None else input
+    if isinstance(x, Tensor) and x.data.dtype.kind != "f":
+        x = x.float()
+    axis = _axis(x, dim, "log_softmax")
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
+    return LogSoftmax.apply(x, axis=axis)
