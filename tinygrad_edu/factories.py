@@ -34,6 +34,15 @@ def _float(dtype: Any) -> np.dtype:
     return dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
 
 
+def _random_float(dtype: np.dtype, op: str) -> np.dtype:
+    # casting uniform [0, 1) samples to an integer dtype would give all zeros; torch refuses too
+    if dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}: expected a floating point dtype, got {dtype} (use randint for integers)"
+        )
+    return dtype
+
+
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _finish(np.zeros(_size(size, "zeros"), _float(dtype)), requires_grad)
 
@@ -80,19 +89,25 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    return _finish(generator().random(_size(size, "rand")).astype(_float(dtype)), requires_grad)
+    dt = _random_float(_float(dtype), "rand")
+    return _finish(generator().random(_size(size, "rand")).astype(dt), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    return _finish(generator().standard_normal(_size(size, "randn")).astype(_float(dtype)), requires_grad)
+    dt = _random_float(_float(dtype), "randn")
+    return _finish(generator().standard_normal(_size(size, "randn")).astype(dt), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
             requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (``randint(high, size)`` form too, as in PyTorch)."""
+    if size is None and isinstance(high, tuple | list):
+        low, high, size = 0, low, high  # randint(high, size)
     if high is None:
         low, high = 0, low
+    if size is None:
+        size = ()
     arr = generator().integers(low, high, size=_size((size,), "randint"))
     return _finish(arr.astype(dtypes.as_dtype(dtype) or np.int64), requires_grad)
 
@@ -127,11 +142,13 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: 
 
 def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     shape, dt = _like(input, dtype)
+    dt = _random_float(dt, "rand_like")
     return _finish(generator().random(shape).astype(dt), requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     shape, dt = _like(input, dtype)
+    dt = _random_float(dt, "randn_like")
     return _finish(generator().standard_normal(shape).astype(dt), requires_grad)
 
 

@@ -33,6 +33,10 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x) if isinstance(x, list | tuple) else (x,)
 
 
+def _size(x: Any) -> int:
+    return int(np.size(x.data if isinstance(x, Tensor) else x))
+
+
 def _outputs(fn: Callable, inputs: Sequence[Any]) -> tuple[Tensor, ...]:
     out = _as_tuple(fn(*inputs))
     return tuple(o for o in out if isinstance(o, Tensor) and o.dtype.kind == "f")
@@ -42,7 +46,7 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6) -
     """J[i][j]: (outputs[i].size, inputs[j].size) by central differences (float64 inputs)."""
     with no_grad():
         outs = _outputs(fn, inputs)
-    jac = [[np.zeros((o.data.size, x.data.size)) for x in inputs] for o in outs]
+    jac = [[np.zeros((o.data.size, _size(x))) for x in inputs] for o in outs]
     for j, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
@@ -66,7 +70,7 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[list[np.nda
     with enable_grad():
         outs = _outputs(fn, inputs)
     diff = [j for j, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    jac = [[np.zeros((o.data.size, x.data.size)) for x in inputs] for o in outs]
+    jac = [[np.zeros((o.data.size, _size(x))) for x in inputs] for o in outs]
     for i, o in enumerate(outs):
         if not o.requires_grad:
             continue  # does not depend on the inputs: its Jacobian is zero
@@ -174,10 +178,11 @@ def gradgradcheck(
 
     def first_derivative(*args: Any) -> tuple:
         xs, vs = args[:n_in], args[n_in:]
-        ys = [o for o in _outputs(fn, xs) if o.requires_grad]
-        if not ys:
-            return ()
-        gs = autograd_grad(ys, [xs[j] for j in diff], list(vs), create_graph=True, allow_unused=True)
+        with enable_grad():  # the numerical Jacobian calls this under no_grad
+            ys = [o for o in _outputs(fn, xs) if o.requires_grad]
+            if not ys:
+                return ()
+            gs = autograd_grad(ys, [xs[j] for j in diff], list(vs), create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     all_inputs = tuple(inputs) + tuple(grad_outputs)

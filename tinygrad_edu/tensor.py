@@ -270,7 +270,9 @@ class Tensor:
         The hook may return a replacement gradient. Returns a handle with ``remove()``.
         """
         if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []
@@ -487,8 +489,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 
 # The engine and the ops import Tensor, so they are imported after it is defined.
-from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 
 
 # ---------------------------------------------------------------- operator sugar

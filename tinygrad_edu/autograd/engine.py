@@ -20,7 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import anomaly
-from .function import AccumulateGrad, Node, accumulator
+from .function import _FREED, AccumulateGrad, Node, accumulator
 
 
 def sum_to(g: Any, shape: tuple) -> Any:
@@ -44,14 +44,6 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if g.shape != shape:
         raise RuntimeError(f"backward: gradient of shape {gshape} cannot be summed to {shape}")
     return g
-
-
-def _expected_shape(node: Node, idx: int) -> tuple:
-    if type(node) is AccumulateGrad:
-        return node.variable.data.shape
-    if node._n_out == 1:
-        return node._shape
-    return node._shapes[idx]
 
 
 def topological_order(roots: Sequence[Node]) -> list[Node]:
@@ -108,33 +100,46 @@ def run_backward(
     check_anomaly = anomaly._enabled[0]
 
     for node in order:
-        if node not in buffers:
-            continue
-        g = buffers.pop(node)
+        g = buffers.pop(node, None)
+        if g is None:
+            continue  # no gradient reached this node (e.g. every path returned None)
         if node._pre_hooks:
             g = _run_tensor_hooks(node, g)
+        elif type(node) is AccumulateGrad and node.variable._hooks:
+            g = _run_leaf_hooks(node.variable, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
-            if id(node) not in needed:
-                continue
+            if id(node) not in needed or type(node) is AccumulateGrad:
+                continue  # autograd.grad never touches .grad
         if type(node) is AccumulateGrad:
             _accumulate(node, g, handed_out, create_graph)
             continue
-        grads = node._run_backward(g, create_graph)
+        if create_graph or not node._is_op:
+            grads = node._run_backward(g, create_graph)
+        else:  # the common case inlined: a built-in op, plain backward on arrays
+            if node._saved is _FREED:
+                node._check_saved()
+            for vc, version, _ in node._versions:
+                if vc[0] != version:
+                    node._check_saved()  # raises: modified in place since forward
+            grads = type(node).backward(node, g)
         if check_anomaly:
             anomaly.check(node, grads)
-        if not retain_graph:
-            node._release()
+        if not retain_graph and node._saved:
+            node._saved = _FREED  # the saved buffers can go now; a second backward will say so
         for e, gi in zip(node.next_functions, grads):
             if e is None or gi is None:
                 continue
-            nxt, idx = e
+            nxt = e[0]
             if needed is not None and id(nxt) not in needed:
                 continue
-            shape = _expected_shape(nxt, idx)
-            if gi.shape != shape:
-                gi = sum_to(gi, shape)
-            _deliver(buffers, nxt, idx, gi)
+            if nxt._n_out == 1:
+                if gi.shape != nxt._shape:
+                    gi = sum_to(gi, nxt._shape)
+                prev = buffers.get(nxt)
+                buffers[nxt] = gi if prev is None else prev + gi  # never in place: may alias
+            else:
+                _deliver(buffers, nxt, e[1], gi)
     return results
 
 
@@ -145,6 +150,8 @@ def _deliver(buffers: dict, node: Node, idx: int, g: Any) -> None:
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._n_out
+        if g.shape != node._shapes[idx]:
+            g = sum_to(g, node._shapes[idx])
         buf[idx] = _add(buf[idx], g)
 
 
@@ -186,21 +193,27 @@ def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
 
 def _accumulate(node: AccumulateGrad, g: Any, handed_out: set[int], create_graph: bool) -> None:
     var = node.variable
-    if var._hooks:
-        for hook in var._hooks:
-            r = hook(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
-            if r is not None:
-                g = r
     dt = var.data.dtype
     if g.dtype != dt:
         g = g.astype(dt)
     if var.grad is None:
         var.grad = _own(g, handed_out, create_graph)
-    elif create_graph or isinstance(var.grad.grad_fn, Node):
+    elif create_graph or var.grad.requires_grad or not var.grad.data.flags.writeable:
         var.grad = var.grad + g
     else:
-        # a fresh array: never write into the existing one, it may be a user's tensor
-        var.grad = Tensor._make(var.grad.data + (g.data if isinstance(g, Tensor) else g), False, None)
+        # in place, as PyTorch: the array was copied when it became .grad, so it is ours
+        acc = var.grad
+        np.add(acc.data, g.data if isinstance(g, Tensor) else g, out=acc.data)
+        acc._vc[0] += 1
+
+
+def _run_leaf_hooks(var: Tensor, g: Any) -> Any:
+    as_array = not isinstance(g, Tensor)
+    for hook in var._hooks:
+        r = hook(Tensor._make(g, False, None) if as_array else g)
+        if r is not None:
+            g = r.data if as_array and isinstance(r, Tensor) else r
+    return g
 
 
 def _run_tensor_hooks(node: Node, g: Any) -> Any:
@@ -231,9 +244,15 @@ def backward(
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
     if retain_graph is None:
         retain_graph = create_graph
-    roots = _make_roots(tensors, grad_tensors, create_graph, "backward")
     if inputs is not None:
-        raise NotImplementedError("backward(inputs=...): use tg.autograd.grad instead")
+        # accumulate only into ``inputs`` (leaves or not), as torch.autograd.backward(inputs=)
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
+        for x, g in zip(inputs, grads):
+            if g is not None:
+                x.grad = g if x.grad is None else x.grad + g
+        return
+    roots = _make_roots(tensors, grad_tensors, create_graph, "backward")
     run_backward(roots, retain_graph, create_graph)
 
 

@@ -53,6 +53,7 @@ class _NullCtx:
 NULL_CTX = _NullCtx()
 
 _FREED = object()
+_new = object.__new__
 
 
 class Node:
@@ -60,6 +61,7 @@ class Node:
 
     next_functions: tuple = ()
     _n_out = 1
+    _is_op = False  # built-in Op: backward runs directly on arrays
     _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
     _trace: list | None = None  # forward call site, recorded under detect_anomaly
 
@@ -82,6 +84,10 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "AccumulateGrad"
+
+    @property
+    def _shape(self) -> tuple:
+        return self.variable.data.shape
 
 
 def accumulator(t: Tensor) -> AccumulateGrad:
@@ -308,8 +314,28 @@ class Op(Function):
     input's shape, so a broadcasting op returns the gradient of the broadcast result.
     """
 
+    _is_op = True
+
+    def _check_saved(self) -> None:
+        """Raise if the saved values were freed or modified in place since forward."""
+        if self._saved is _FREED:
+            self.saved_tensors  # noqa: B018 - raises the 'second time' error
+        self._check_versions()
+
+    # which inputs want a gradient; apply() overrides it for ops with several inputs
+    needs_input_grad = (True,)
+
+    @property
+    def saved_tensors(self) -> tuple:  # type: ignore[override]
+        # arrays in a plain backward; the engine swaps in Tensors for create_graph=True
+        saved = self._saved
+        if saved is _FREED:
+            return Function.saved_tensors.fget(self)  # raises the 'second time' error
+        return saved
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        # This is the hot path of every op: kept flat on purpose.
         record = False
         arrays = []
         for a in args:
@@ -322,16 +348,30 @@ class Op(Function):
         try:
             if not (record and _state.enabled):
                 return Tensor._make(cls.forward(NULL_CTX, *arrays, **kwargs), False, None)
-            ctx = cls.__new__(cls)
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            ctx = _new(cls)
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:  # numpy's broadcasting/shape errors, told in the op's terms
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
             dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in arrays)
             raise ValueError(f"{cls.__name__.lower()}: {e} (input shapes {shapes}; dtypes {dts})") from None
-        ctx.next_functions = tuple([edge(a) for a in args])
-        t = Tensor._make(out, True, ctx)
-        ctx._shape = t.data.shape
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                fn = a.grad_fn
+                edges.append((fn, a._out_nr) if fn is not None else (accumulator(a), 0))
+            else:
+                edges.append(None)
+        ctx.next_functions = tuple(edges)
+        if len(edges) > 1:
+            ctx.needs_input_grad = tuple([e is not None for e in edges])
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        t = _new(Tensor)
+        t.data = out
+        t._vc = [0]
+        t.requires_grad = True
+        t.grad_fn = ctx
+        ctx._shape = out.shape
         if ctx._saved:
             ctx._mark_saved(args, arrays, t)
         if anomaly._enabled[0]:
@@ -375,17 +415,16 @@ class Op(Function):
             self.saved_tensors  # noqa: B018 - raises the 'second time' error
         if self._versions:
             self._check_versions()
-        if create_graph:
-            self._unpack_as_tensors = True
-            if not isinstance(g, Tensor):
-                g = Tensor._make(g, False, None)
-            prev = _state.enabled
-            _state.enabled = True
-            try:
-                return type(self).backward(self, g)
-            finally:
-                _state.enabled = prev
-                self._unpack_as_tensors = False
-        if isinstance(g, Tensor):
-            g = g.data
-        return type(self).backward(self, g)
+        if not create_graph:
+            return type(self).backward(self, g)
+        # Differentiable backward: the same formulas, run on Tensors connected to the graph.
+        self._saved = tuple(self._unpack(i, s) for i, s in enumerate(saved))
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g, False, None)
+        prev = _state.enabled
+        _state.enabled = True
+        try:
+            return type(self).backward(self, g)
+        finally:
+            _state.enabled = prev
+            self._saved = saved

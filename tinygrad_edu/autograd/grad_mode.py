@@ -27,9 +27,19 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
+    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator
+    (``@tg.no_grad()`` and, as in PyTorch 2, the bare ``@tg.no_grad``)."""
 
     _mode = True
+
+    def __new__(cls, fn: Any = None) -> Any:
+        self = super().__new__(cls)
+        if callable(fn):  # bare decorator: no_grad(fn)
+            return self(fn)
+        return self
+
+    def __init__(self, fn: Any = None) -> None:
+        pass
 
     def __enter__(self) -> None:
         self._prev = _state.enabled

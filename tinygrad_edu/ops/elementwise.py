@@ -626,12 +626,16 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        # Tensor bounds: choose with `where` so that, as in PyTorch, x keeps gradient 1 on
+        # the boundary and a bound gets the gradient only where it strictly wins
+        # (maximum/minimum would split ties 1/2 - 1/2).
+        if max is None:
+            return where(input >= min, input, min)
+        if min is None:
+            return where(input <= max, input, max)
+        inside = (input >= min) & (input <= max)
+        min_wins = (input < min) & (min < max)  # if min >= max the result is max
+        return where(inside, input, where(min_wins, min, max))
     return Clamp.apply(input, lo=min, hi=max)
 
 

@@ -11,8 +11,6 @@ whose extra dimension is removed from the result, as in numpy and PyTorch.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..autograd.function import Op

@@ -281,7 +281,11 @@ def _check_tensors(tensors: Any, op: str) -> list[Tensor]:
     if not tensors:
         raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dt = np.result_type(*[t.data.dtype for t in ts])
+    # PyTorch's promotion: integers meeting floats take the float dtype (int64 + float32 is
+    # float32, where numpy's result_type would say float64)
+    dts = [t.data.dtype for t in ts]
+    floats = [d for d in dts if d.kind == "f"]
+    dt = np.result_type(*(floats or dts))
     return [cast(t, dt) for t in ts]
 
 
@@ -320,6 +324,20 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     d = _wrap_dim(dim, input.ndim, "narrow")
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(
+            f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start}) "
+            f"for dim {dim} of a tensor of shape {input.shape}"
+        )
+    # a negative start counts from the end; a plain slice(start, start + length) would be
+    # empty for e.g. start=-2, length=2 and would silently shorten past the end
+    start = start + n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise RuntimeError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim "
+            f"{dim} of a tensor of shape {input.shape}"
+        )
     return input[(slice(None),) * d + (slice(start, start + length),)]
 
 

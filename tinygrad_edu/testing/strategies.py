@@ -55,7 +55,12 @@ def tensors(
             elements = st.booleans()
         else:
             elements = st.integers(int(min_value), int(max_value))
-    shape_st = shapes() if shape is None else (shape if isinstance(shape, st.SearchStrategy) else st.just(tuple(shape)))
+    if shape is None:
+        shape_st = shapes()
+    elif isinstance(shape, st.SearchStrategy):
+        shape_st = shape
+    else:
+        shape_st = st.just(tuple(shape))
     arrays = hnp.arrays(dt, shape_st, elements=elements)
     return arrays.map(lambda a: Tensor(a, requires_grad=requires_grad and dt.kind == "f"))
 
@@ -79,8 +84,8 @@ def check_gradients(
 
     @settings(max_examples=max_examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    @given(*strategies)
-    def run(*inputs: Tensor) -> None:
+    @given(st.tuples(*strategies))
+    def run(inputs: tuple[Tensor, ...]) -> None:
         gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
         if second_order:
             gradgradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
