@@ -144,8 +144,16 @@ class Tensor:
         return self.data.dtype.kind == "f"
 
     # ------------------------------------------------------------ conversions
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shares memory, like ``torch.Tensor.numpy``)."""
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The underlying array (shares memory, like ``torch.Tensor.numpy``).
+
+        As in PyTorch, a tensor that requires grad must be detached first (or ``force=True``).
+        """
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "numpy: can't call numpy() on a Tensor that requires grad; use "
+                "tensor.detach().numpy() instead"
+            )
         return self.data
 
     def item(self) -> builtins.float | builtins.int | builtins.bool:

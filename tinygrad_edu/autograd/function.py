@@ -364,8 +364,9 @@ class Op(Function):
         ctx.next_functions = tuple(edges)
         if len(edges) > 1:
             ctx.needs_input_grad = tuple([e is not None for e in edges])
+        raw = out
         if type(out) is not np.ndarray:
-            out = np.asarray(out)
+            out = np.asarray(out)  # numpy returns scalars for 0-d results
         t = _new(Tensor)
         t.data = out
         t._vc = [0]
@@ -373,6 +374,8 @@ class Op(Function):
         t.grad_fn = ctx
         ctx._shape = out.shape
         if ctx._saved:
+            if raw is not out:
+                ctx._saved = tuple(out if s is raw else s for s in ctx._saved)
             ctx._mark_saved(args, arrays, t)
         if anomaly._enabled[0]:
             ctx._trace = traceback.extract_stack()[:-1]
