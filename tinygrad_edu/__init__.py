@@ -9,7 +9,7 @@
 
 import builtins
 
-from . import autograd, dtypes, func, ops
+from . import autograd, dtypes, func, nn, ops
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (
     bool,  # noqa: A004 - torch's name
