@@ -319,8 +319,13 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        y = np.power(a, b)
+        if not isinstance(a, np.ndarray):
+            # a number base (2 ** t) is saved in y's dtype: kept as an int, backward's
+            # log(a) would run on an int tensor, i.e. in float32, under create_graph
+            a = np.asarray(a, dtype=y.dtype)
         ctx.save_for_backward(a, b)
-        return np.power(a, b)
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -451,7 +456,8 @@ def _scalar_or_tensor(op: str, s: Any, t: Tensor) -> Any:
             return _ScalarCast(s, np.dtype(np.int64))
         return s
     if isinstance(s, np.ndarray | list | tuple):
-        return _operands(op, t, Tensor(s) if not isinstance(s, np.ndarray) else Tensor._make(s, False, None))[1]
+        other = Tensor(s) if not isinstance(s, np.ndarray) else Tensor._make(s, False, None)
+        return _operands(op, t, other)[1]
     raise TypeError(
         f"{op}: unsupported operand type {type(s).__name__} with a Tensor of shape {t.shape}, "
         f"dtype {t.dtype}; expected a Tensor, array or Python number"

@@ -204,11 +204,15 @@ def var(
     correction: int | float | None = None,
 ) -> Tensor:
     """Variance: sum((x - mean)^2) / (N - correction), ``correction=1`` by default (Bessel)."""
-    x = _need_tensor(input, "var")
-    _floating(x, "var")
+    return _var(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _var(x: Any, dim: Any, unbiased: bool | None, keepdim: bool, correction: Any, op: str) -> Tensor:
+    x = _need_tensor(x, op)
+    _floating(x, op)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    axes = normalize_dims(dim, x.ndim, "var")
+    axes = normalize_dims(dim, x.ndim, op)
     d = x - mean(x, axes, keepdim=True)
     return Sum.apply(d * d, axes=axes, keepdim=keepdim) / builtins.max(0, _count(x, axes) - correction)
 
@@ -222,7 +226,7 @@ def std(
     correction: int | float | None = None,
 ) -> Tensor:
     """Standard deviation: sqrt(var)."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
 
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -238,7 +242,9 @@ def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool, op: str) -> Ten
     x = _need_tensor(x, op)
     axes = normalize_dims(None if dim == () else dim, x.ndim, op)
     if x.data.size == 0:
-        raise RuntimeError(f"{op}: expected a non-empty tensor (got shape {x.shape}) to reduce over dim={dim}")
+        raise RuntimeError(
+            f"{op}: expected a non-empty tensor (got shape {x.shape}) to reduce over dim={dim}"
+        )
     return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=largest)
 
 
