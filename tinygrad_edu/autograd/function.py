@@ -56,6 +56,21 @@ _FREED = object()
 _new = object.__new__
 
 
+def _shape_error(cls: type, arrays: list, e: Exception) -> ValueError:
+    """numpy's broadcasting/shape errors, retold in the op's own terms."""
+    shapes = ", ".join(str(np.shape(a)) for a in arrays)
+    dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in arrays)
+    return ValueError(f"{cls.__name__.lower()}: {e} (input shapes {shapes}; dtypes {dts})")
+
+
+def _plain(out: Any) -> Tensor:
+    """A Tensor without a graph around an op's result."""
+    t = _new(Tensor)
+    t.data = out if type(out) is np.ndarray else np.asarray(out)
+    t._vc = [0]
+    return t
+
+
 class Node:
     """Common part of every graph node; see :class:`Function` and :class:`AccumulateGrad`."""
 
@@ -335,35 +350,49 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        # This is the hot path of every op: kept flat on purpose.
-        record = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                if a.requires_grad:
-                    record = True
+        # The hot path of every op, kept flat on purpose: one Python call per op matters
+        # for small tensors. Unary ops (one Tensor argument) get a shorter path.
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            a = args[0]
+            arrays = [a.data]
+            try:
+                if not (a.requires_grad and _state.enabled):
+                    return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
+                ctx = _new(cls)
+                out = cls.forward(ctx, *arrays, **kwargs)
+            except ValueError as e:
+                raise _shape_error(cls, arrays, e) from None
+            fn = a.grad_fn
+            ctx.next_functions = ((fn, a._out_nr) if fn is not None else (accumulator(a), 0),)
+        else:
+            record = False
+            arrays = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    if a.requires_grad:
+                        record = True
+                else:
+                    arrays.append(a)
+            try:
+                if not (record and _state.enabled):
+                    return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
+                ctx = _new(cls)
+                out = cls.forward(ctx, *arrays, **kwargs)
+            except ValueError as e:
+                raise _shape_error(cls, arrays, e) from None
+            edges = []
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    fn = a.grad_fn
+                    edges.append((fn, a._out_nr) if fn is not None else (accumulator(a), 0))
+                else:
+                    edges.append(None)
+            ctx.next_functions = edges = tuple(edges)
+            if len(edges) == 2:
+                ctx.needs_input_grad = (edges[0] is not None, edges[1] is not None)
             else:
-                arrays.append(a)
-        try:
-            if not (record and _state.enabled):
-                return Tensor._make(cls.forward(NULL_CTX, *arrays, **kwargs), False, None)
-            ctx = _new(cls)
-            out = cls.forward(ctx, *arrays, **kwargs)
-        except ValueError as e:  # numpy's broadcasting/shape errors, told in the op's terms
-            shapes = ", ".join(str(np.shape(a)) for a in arrays)
-            dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in arrays)
-            raise ValueError(f"{cls.__name__.lower()}: {e} (input shapes {shapes}; dtypes {dts})") from None
-        edges = []
-        for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
-                fn = a.grad_fn
-                edges.append((fn, a._out_nr) if fn is not None else (accumulator(a), 0))
-            else:
-                edges.append(None)
-        ctx.next_functions = tuple(edges)
-        if len(edges) > 1:
-            ctx.needs_input_grad = tuple([e is not None for e in edges])
+                ctx.needs_input_grad = tuple([e is not None for e in edges])
         raw = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # numpy returns scalars for 0-d results
