@@ -242,6 +242,7 @@ class Function(Node):
         ctx.next_functions = tuple(edge(a) for a in args)
         ctx._n_out = len(outs)
         ctx._shapes = tuple(o.shape for o in outs)
+        ctx._dtypes = tuple(o.dtype for o in outs)
         ctx._shape = ctx._shapes[0]
         nd = {id(o) for o in ctx._non_diff}
         results = []
@@ -294,7 +295,7 @@ class Function(Node):
         gts = []
         for k, g in enumerate(gs):
             if g is None:  # PyTorch materializes missing output grads as zeros
-                g = np.zeros(self._shapes[k], dtype=np.float64)
+                g = np.zeros(self._shapes[k], dtype=self._dtypes[k])
             gts.append(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
         prev = _state.enabled
         _state.enabled = create_graph

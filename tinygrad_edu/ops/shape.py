@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd.function import Function, Op
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import cast
 
@@ -120,6 +120,50 @@ class ConstantPad(Op):
         return (g[ctx.center],)
 
 
+class Split(Function):
+    """(y_1, ..., y_k) = consecutive slices of x along ``dim``;   dL/dx = cat(dL/dy_1, ..., dL/dy_k)
+
+    One op with k outputs rather than k slicing ops: each slice's backward would build a
+    zero-filled gradient of x's full size, O(k * size) in all; here backward is one
+    concatenation (and, written with ``cat``, differentiable again).
+    """
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        outs, start = [], 0
+        for n in sizes:
+            t = Tensor._make(x.data[lead + (slice(start, start + n),)], False, None)
+            t._vc = x._vc  # views of x
+            outs.append(t)
+            start += n
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return cat(list(grads), ctx.dim), None, None
+
+
+class Unbind(Function):
+    """(y_0, ..., y_{n-1}) = (x[..., i, ...] for i along ``dim``);   dL/dx = stack(dL/dy_i)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        outs = []
+        for i in range(x.shape[dim]):
+            t = Tensor._make(x.data[lead + (i,)], False, None)
+            t._vc = x._vc
+            outs.append(t)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(list(grads), ctx.dim), None
+
+
 # ---------------------------------------------------------------------------- functions
 
 
@@ -162,7 +206,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
     n = input.ndim
     if len(perm) != n:
         raise RuntimeError(
-            f"permute: number of dims don't match: got {len(perm)} dims {perm} for a tensor of shape {input.shape}"
+            f"permute: number of dims don't match: got {len(perm)} dims {perm} for a tensor "
+            f"of shape {input.shape}"
         )
     perm = tuple(_wrap_dim(d, n, "permute") for d in perm)
     if len(set(perm)) != n:
@@ -246,8 +291,8 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
         elif n != 1 and want != n:
             raise RuntimeError(
                 f"expand: the expanded size of the tensor ({want}) must match the existing size "
-                f"({n}) at non-singleton dimension {lead + i}. Target sizes: {list(_sizes(sizes, 'expand'))}. "
-                f"Tensor sizes: {list(shp)}"
+                f"({n}) at non-singleton dimension {lead + i}. Target sizes: "
+                f"{list(_sizes(sizes, 'expand'))}. Tensor sizes: {list(shp)}"
             )
     if any(t < 0 for t in target):
         raise RuntimeError(f"expand: -1 is not allowed for a new leading dimension: {list(target)}")
@@ -357,11 +402,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
                 f"split: split sizes {sizes} sum to {sum(sizes)}, but dim {dim} of the tensor "
                 f"(shape {tensor.shape}) has size {n}"
             )
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(tensor, d, start, s))
-        start += s
-    return tuple(out)
+    out = Split.apply(tensor, sizes, d)
+    return out if isinstance(out, tuple) else (out,)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -375,7 +417,10 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     d = _wrap_dim(dim, input.ndim, "unbind")
-    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.shape[d]))
+    if input.shape[d] == 0:
+        return ()
+    out = Unbind.apply(input, d)
+    return out if isinstance(out, tuple) else (out,)
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
