@@ -1,0 +1,180 @@
+"""Fused ops behind the losses in ``nn.functional.loss``.
+
+Most losses are composed from ordinary ops. Three parts are fused, each for a reason:
+
+* ``NLLLoss`` (picking -log p of the target class, weighting and reducing) is the hot
+  path of every classifier. Composed, it would index with ``x[arange(N), t]`` whose
+  backward is a scatter-add (``np.add.at``, slow). Each row has exactly one target, so
+  the backward can *assign* into a zero array instead: ``PlaceTarget``.
+* ``BinaryCrossEntropy`` follows PyTorch at probabilities 0 and 1: the logs are
+  clamped at -100 and the denominator of the gradient at 1e-12, so a saturated
+  sigmoid output gives a finite loss and gradient instead of inf/NaN.
+* ``LogSigmoid`` is written with the log-sum-exp trick, and its derivative is
+  sigmoid(-x) everywhere. Composed from ``max(-x, 0)`` and ``|x|``, the kinks at x = 0
+  would make the second derivative wrong there (and x = 0 is exactly where a
+  zero-initialised classifier starts).
+
+Every backward is written with numpy calls (and ``Op.dual``), so it also runs on Tensors
+under ``create_graph=True``: these ops have second derivatives like the composed ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from .elementwise import Sigmoid
+
+
+class PickTarget(Op):
+    """y[i, ...] = x[i, t[i, ...], ...]: each row's entry at its target class.
+
+    ``index`` is a tuple for numpy's advanced indexing that selects, for every position
+    of the target, the entry at its class (see ``target_index``). dy/dx is 1 at (i, t_i)
+    and 0 elsewhere, so dL/dx = zeros with dL/dy placed at (i, t_i): ``PlaceTarget``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, index=()):
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return (PlaceTarget.dual(g, shape=ctx.shape, index=ctx.index),)
+
+
+class PlaceTarget(Op):
+    """y = zeros(shape) with g[i] written at (i, t_i) (the backward of ``PickTarget``).
+
+    One target per row means no position is written twice, so plain assignment
+    replaces a scatter-add (``np.add.at``). dL/dg = dL/dy picked at (i, t_i).
+    """
+
+    @staticmethod
+    def forward(ctx, g, shape=(), index=()):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return (PickTarget.dual(gg, index=ctx.index),)
+
+
+def target_index(target, axis):
+    """The advanced index picking x[i, target[i, ...], ...] along class axis ``axis``.
+
+    For x (N, C) it is (arange(N), target); for x (N, C, H, W) it is
+    (arange(N)[:, None, None], target, arange(H)[None, :, None], arange(W)[None, None, :]).
+    """
+    if target.ndim == 1 and axis == 1:  # the common (N, C) case, without ogrid's overhead
+        return (np.arange(target.shape[0]), target)
+    grids = list(np.ogrid[tuple(slice(n) for n in target.shape)])
+    grids.insert(axis, target)
+    return tuple(grids)
+
+
+class NLLLoss(Op):
+    """Negative log-likelihood of the target classes, weighted and reduced.
+
+    With x the log-probabilities, t the targets and w_t = weight[t] (0 for ignored targets):
+
+        l_i = -w_{t_i} x[i, t_i]
+        'none': y = l            'sum': y = sum_i l_i       'mean': y = sum_i l_i / sum_i w_{t_i}
+
+    dy/dx[i, c] = -w_{t_i} / denom  if c == t_i, else 0   (denom = 1 for 'none' and 'sum').
+    Ignored targets get exactly 0, as in PyTorch (even when every target is ignored and
+    'mean' divides 0 by 0).
+
+    ``index``: from ``target_index`` (ignored targets replaced by class 0);
+    ``wt``: w_{t_i} (an array of the target's shape, 0 where ignored), or None when every
+    weight is 1 (no class weights, nothing ignored: the common case, kept cheap);
+    ``valid``: where the target is not ignored (None when nothing is).
+    """
+
+    @staticmethod
+    def forward(ctx, x, index=(), wt=None, valid=None, reduction="mean"):
+        picked = x[index]
+        if wt is None:
+            n = picked.size
+            if reduction == "none":
+                out, coef = -picked, -1.0
+            elif reduction == "sum":
+                out, coef = -picked.sum(), -1.0
+            elif n:
+                out, coef = -picked.sum() / n, -1.0 / n
+            else:
+                out, coef = np.nan, 0.0  # the mean of an empty batch, as in PyTorch
+        else:
+            losses = -(wt * picked)
+            if reduction == "none":
+                out, coef = losses, -wt
+            elif reduction == "sum":
+                out, coef = np.sum(losses), -wt
+            else:
+                denom = np.sum(wt)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = np.sum(losses) / denom  # NaN when nothing counts, as in PyTorch
+                    coef = -wt / denom
+                if valid is not None:
+                    coef = np.where(valid, coef, 0).astype(x.dtype, copy=False)
+        ctx.shape, ctx.index, ctx.coef = x.shape, index, coef
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (PlaceTarget.dual(g * ctx.coef, shape=ctx.shape, index=ctx.index),)
+
+
+# PyTorch's clamp for x (1 - x) is the float32 literal 1e-12 in every dtype; the same
+# value here makes the float64 gradients identical at x = 0 or 1.
+_BCE_EPS = float(np.float32(1e-12))
+
+
+class BinaryCrossEntropy(Op):
+    """l = -(y log(x) + (1 - y) log(1 - x)) with each log clamped below at -100 (as PyTorch).
+
+    dl/dx = (x - y) / (x (1 - x)), with x (1 - x) clamped below at 1e-12 (as PyTorch),
+            so the gradient stays finite where a saturated sigmoid gives x = 0 or 1
+    dl/dy = log(1 - x) - log(x), with the same clamped logs as the forward
+            (PyTorch uses the unclamped logs, which are infinite at x = 0 or 1)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        return (y - 1) * log_1mx - y * log_x
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gy = None
+        if need[0]:
+            gx = g * (x - y) / np.maximum(x * (1 - x), _BCE_EPS)
+        if need[1]:
+            gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+        return gx, gy
+
+
+class LogSigmoid(Op):
+    """y = log(sigmoid(x)) = -(max(-x, 0) + log1p(exp(-|x|)))
+
+    The exponent is never positive, so nothing overflows for large |x|.
+    dy/dx = 1 - sigmoid(x) = sigmoid(-x)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return (g * Sigmoid.dual(-x),)
