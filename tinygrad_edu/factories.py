@@ -67,7 +67,9 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     return _finish(np.full(_size((size,), "full"), fill_value, dtypes.as_dtype(dtype)), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive); int64 if all arguments are ints."""
     if end is None:
         start, end = 0, start

@@ -521,6 +521,7 @@ for _name, _fn in {
     "exp": _ops.exp, "log": _ops.log, "log1p": _ops.log1p, "sqrt": _ops.sqrt,
     "rsqrt": _ops.rsqrt, "sin": _ops.sin, "cos": _ops.cos, "tanh": _ops.tanh,
     "sigmoid": _ops.sigmoid, "relu": _ops.relu, "square": _ops.square,
+    "erf": _ops.erf, "expm1": _ops.expm1,
     "reciprocal": _ops.reciprocal, "sign": _ops.sign, "clamp": _ops.clamp, "clip": _ops.clip,
     "maximum": _ops.maximum, "minimum": _ops.minimum,
     "sum": _ops.sum, "mean": _ops.mean, "var": _ops.var, "std": _ops.std,
@@ -590,7 +591,7 @@ _UFUNCS: dict = {
     np.sqrt: _ops.sqrt, np.sin: _ops.sin, np.cos: _ops.cos, np.tanh: _ops.tanh,
     np.absolute: _ops.abs, np.sign: _ops.sign, np.square: _ops.square,
     np.reciprocal: _ops.reciprocal, np.maximum: _ops.maximum, np.minimum: _ops.minimum,
-    np.matmul: _ops.matmul,
+    np.matmul: _ops.matmul, np.expm1: _ops.expm1,
 }
 for _uf in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
     _UFUNCS[_uf] = (lambda uf: lambda a, b: Tensor._make(uf(_raw(a), _raw(b)), False, None))(_uf)

@@ -132,6 +132,23 @@ class ModuleList(Module):
         for i, m in enumerate(mods):
             self.add_module(str(i), m)
 
+    def __repr__(self) -> str:
+        """Runs of identical modules are shown once, ``(0-2): 3 x Linear(...)``, as in PyTorch."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return type(self).__name__ + "()"
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for first, last, r in runs:
+            line = f"({first}): {r}" if first == last else f"({first}-{last}): {last - first + 1} x {r}"
+            lines.append(line.replace("\n", "\n  "))
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """A dict of modules whose parameters are registered under the keys."""

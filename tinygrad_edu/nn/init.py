@@ -9,6 +9,7 @@ activations keep their variance through a layer (He et al., 2015; Glorot & Bengi
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -116,6 +117,9 @@ def kaiming_uniform_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """U(-bound, bound) with bound = gain * sqrt(3 / fan)   (He). ``nn.Linear`` uses a = sqrt(5)."""
+    if 0 in tensor.shape:  # e.g. nn.Linear(0, 3): nothing to fill, and fan would be 0
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
@@ -125,6 +129,9 @@ def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """N(0, std^2) with std = gain / sqrt(fan)."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)
 

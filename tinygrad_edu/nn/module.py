@@ -43,6 +43,11 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # what PyTorch prints
+        return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
 
 _hook_ids = itertools.count()
 
@@ -108,10 +113,10 @@ class Module:
             )
         params, bufs, mods = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=mods)
             mods[name] = value
         elif name in params:
             if value is not None:
@@ -131,9 +136,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Remove ``name`` from every store except ``keep``, the one it is being put in:
+        re-assigning keeps its position there (and so the order of state_dict keys)."""
         for d in (self.__dict__, self._parameters, self._buffers, self._modules):
-            d.pop(name, None)
+            if d is not keep:
+                d.pop(name, None)
         self._non_persistent.discard(name)
 
     def __getattr__(self, name: str) -> Any:
@@ -163,7 +171,7 @@ class Module:
                 "(nn.Parameter or None required)"
             )
         _check_name(name, "parameter")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -174,7 +182,7 @@ class Module:
                 "(Tensor or None required)"
             )
         _check_name(name, "buffer")
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -183,7 +191,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
         _check_name(name, "module")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -296,8 +304,11 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
+            elif p.grad.requires_grad:
                 p.grad = Tensor._make(np.zeros_like(p.data), False, None)
+            else:  # zero the existing tensor in place, as PyTorch
+                p.grad.data[...] = 0
+                p.grad._vc[0] += 1
 
     # ------------------------------------------------------------ dtypes (one device: cpu)
     def _cast(self, dtype: Any) -> Module:
@@ -340,7 +351,8 @@ class Module:
     ) -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name (values share memory)."""
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
-        for mod_prefix, m in self.named_modules(prefix=prefix.rstrip(".")):
+        # remove_duplicate=False: a module shared under two names is saved under both, as in PyTorch
+        for mod_prefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = f"{mod_prefix}." if mod_prefix else ""
             for name, p in m._parameters.items():
                 if p is not None:

@@ -10,6 +10,9 @@
                    broadcast_to repeat cat stack split chunk pad
 ``index``          x[index] (getitem) and its scatter-add backward
 ``linalg``         matmul dot mm outer
+``special``        erf expm1
+``conv``           Unfold / Fold (im2col and its adjoint), used by nn.functional.conv2d
+``loss``           fused NLL, binary cross-entropy and log-sigmoid, used by the losses
 =================  ===========================================================
 
 Each op is a class with ``forward`` and ``backward`` side by side and its derivative in
@@ -91,3 +94,4 @@ from .shape import (  # noqa: F401
     view,
 )
 from .softmax import log_softmax, softmax  # noqa: F401
+from .special import erf, expm1  # noqa: F401

@@ -1,3 +1,45 @@
-"""(being written)"""
+"""``F.linear``: the affine map behind ``nn.Linear``.
 
-__all__: list[str] = []
+    y = x W^T + b        x: (*, in_features),  W: (out_features, in_features),  b: (out_features,)
+
+Any number of leading dimensions is allowed: the product is a batched matmul, and the
+engine sums the gradient of W and b over all of them.
+"""
+
+from __future__ import annotations
+
+from ...ops.linalg import matmul
+from ...tensor import Tensor
+
+__all__ = ["linear"]
+
+
+def check_linear_input(name: str, input: Tensor, weight: Tensor) -> None:  # noqa: A002
+    """Raise a clear error (naming ``name``) if ``input`` cannot go through ``weight``."""
+    for what, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(t).__name__}")
+    if weight.ndim not in (1, 2):
+        raise RuntimeError(f"{name}: weight must be 1-D or 2-D, got shape {weight.shape}")
+    in_features = weight.shape[-1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise RuntimeError(
+            f"{name}: expected input with last dimension {in_features} (in_features), "
+            f"got shape {input.shape}"
+        )
+    if input.dtype != weight.dtype:
+        # PyTorch refuses to mix dtypes here; silently promoting would hide a float64
+        # dataset running through a float32 model (twice as slow, different numerics).
+        raise RuntimeError(
+            f"{name}: input dtype {input.dtype} differs from weight dtype {weight.dtype}; "
+            f"convert the input (x.to({weight.dtype})) or the model (model.to({input.dtype}))"
+        )
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input @ weight.T + bias, for input of shape (*, in_features)."""
+    check_linear_input("linear", input, weight)
+    out = matmul(input, weight.T if weight.ndim == 2 else weight)
+    if bias is not None:
+        out = out + bias
+    return out
