@@ -20,6 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import anomaly
+from . import trace as _trace
 from .function import _FREED, AccumulateGrad, Node, accumulator
 
 
@@ -98,6 +99,7 @@ def run_backward(
         needed = _needed_nodes(order, capture)
     handed_out: set[int] = {id(r[2]) for r in roots}  # arrays the user can see
     check_anomaly = anomaly._enabled[0]
+    tracer = _trace._current.tracer
 
     for node in order:
         g = buffers.pop(node, None)
@@ -112,6 +114,8 @@ def run_backward(
             if id(node) not in needed or type(node) is AccumulateGrad:
                 continue  # autograd.grad never touches .grad
         if type(node) is AccumulateGrad:
+            if tracer is not None:
+                tracer.leaf(node.variable, g)
             _accumulate(node, g, handed_out, create_graph)
             continue
         if create_graph or not node._is_op:
@@ -125,6 +129,8 @@ def run_backward(
             grads = type(node).backward(node, g)
         if check_anomaly:
             anomaly.check(node, grads)
+        if tracer is not None:
+            tracer.node(node, g, grads)
         if not retain_graph and node._saved:
             node._saved = _FREED  # the saved buffers can go now; a second backward will say so
         for e, gi in zip(node.next_functions, grads):
@@ -135,6 +141,8 @@ def run_backward(
                 continue
             if nxt._n_out == 1:
                 if gi.shape != nxt._shape:
+                    if tracer is not None:
+                        tracer.broadcast(node, node.next_functions.index(e), gi.shape, nxt._shape)
                     gi = sum_to(gi, nxt._shape)
                 prev = buffers.get(nxt)
                 buffers[nxt] = gi if prev is None else prev + gi  # never in place: may alias
