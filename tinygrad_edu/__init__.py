@@ -9,7 +9,7 @@
 
 import builtins
 
-from . import autograd, dtypes, func, nn, ops
+from . import autograd, data, dtypes, func, nn, ops, optim, viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (
     bool,  # noqa: A004 - torch's name
@@ -53,6 +53,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - every op is also a root function, as in torch
 from .ops import abs, max, min, pow, sum  # noqa: A004, F401 - explicit for readers
 from .random import manual_seed, seed
+from .serialization import load, save
 from .tensor import Tensor, tensor
 
 __version__ = "0.1.0"

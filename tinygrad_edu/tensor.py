@@ -217,6 +217,13 @@ class Tensor:
 
         return f"<pre>{escape(repr(self))}</pre>"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Jupyter: the text repr, plus the graph that made this tensor as SVG when
+        Graphviz is available (see ``tg.viz.draw_graph``)."""
+        from .viz.graph import tensor_mimebundle
+
+        return tensor_mimebundle(self)
+
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind != "f":
@@ -296,6 +303,7 @@ class Tensor:
         retain_graph: bool | None = None,
         create_graph: bool = False,
         inputs: Any = None,
+        explain: bool = False,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
@@ -303,7 +311,14 @@ class Tensor:
         Without ``retain_graph=True`` the graph's saved buffers are freed, so a second
         backward through the same ops raises. ``create_graph=True`` records the backward
         computation itself, so gradients can be differentiated again.
+        ``explain=True`` also prints the chain rule of this backward, op by op
+        (``tg.viz.explain``).
         """
+        if explain:
+            from .viz.explain import explain_backward
+
+            explain_backward(self, gradient, retain_graph, create_graph, inputs)
+            return
         from .autograd.engine import backward
 
         backward([self], [gradient], retain_graph, create_graph, inputs)

@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -50,6 +51,17 @@ class IncompatibleKeys(NamedTuple):
 
 
 _hook_ids = itertools.count()
+
+
+class _ScopeRecording(threading.local):
+    """Set by ``tg.viz.record_modules``: ``recorder.enter(module)`` / ``recorder.exit(...)``
+    run around every module call so that drawings can group ops by module. Off (None) by
+    default, so a normal forward pays one attribute check."""
+
+    recorder: Any = None
+
+
+_scope_recording = _ScopeRecording()
 
 
 class _RemovableHandle:
@@ -82,6 +94,9 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        rec = _scope_recording.recorder
+        if rec is not None:
+            start = rec.enter(self)
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:
@@ -91,6 +106,8 @@ class Module:
             res = hook(self, args, out)
             if res is not None:
                 out = res
+        if rec is not None:
+            rec.exit(self, start, (args, kwargs), out)
         return out
 
     def register_forward_hook(self, hook: Callable) -> _RemovableHandle:

@@ -27,7 +27,7 @@ from .elementwise import Sigmoid
 
 
 class PickTarget(Op):
-    """y[i, ...] = x[i, t[i, ...], ...]: each row's entry at its target class.
+    """y[i, ...] = x[i, t[i, ...], ...] (the entry at the target class);   dy/dx = 1 at (i, t_i), else 0
 
     ``index`` is a tuple for numpy's advanced indexing that selects, for every position
     of the target, the entry at its class (see ``target_index``). dy/dx is 1 at (i, t_i)
@@ -45,7 +45,7 @@ class PickTarget(Op):
 
 
 class PlaceTarget(Op):
-    """y = zeros(shape) with g[i] written at (i, t_i) (the backward of ``PickTarget``).
+    """y = zeros(shape) with g[i] written at (i, t_i) (PickTarget's backward);   dL/dg = dL/dy[i, t_i]
 
     One target per row means no position is written twice, so plain assignment
     replaces a scatter-add (``np.add.at``). dL/dg = dL/dy picked at (i, t_i).
@@ -77,7 +77,9 @@ def target_index(target, axis):
 
 
 class NLLLoss(Op):
-    """Negative log-likelihood of the target classes, weighted and reduced.
+    """y = -sum_i w_{t_i} x[i, t_i] / denom;   dy/dx[i, c] = -w_{t_i} / denom if c = t_i, else 0
+
+    The negative log-likelihood of the target classes, weighted and reduced.
 
     With x the log-probabilities, t the targets and w_t = weight[t] (0 for ignored targets):
 
@@ -134,7 +136,9 @@ _BCE_EPS = float(np.float32(1e-12))
 
 
 class BinaryCrossEntropy(Op):
-    """l = -(y log(x) + (1 - y) log(1 - x)) with each log clamped below at -100 (as PyTorch).
+    """l = -(y log(x) + (1 - y) log(1 - x));   dl/dx = (x - y) / (x (1 - x)),  dl/dy = log(1 - x) - log(x)
+
+    Each log is clamped below at -100 (as PyTorch).
 
     dl/dx = (x - y) / (x (1 - x)), with x (1 - x) clamped below at 1e-12 (as PyTorch),
             so the gradient stays finite where a saturated sigmoid gives x = 0 or 1
@@ -163,10 +167,9 @@ class BinaryCrossEntropy(Op):
 
 
 class LogSigmoid(Op):
-    """y = log(sigmoid(x)) = -(max(-x, 0) + log1p(exp(-|x|)))
+    """y = log(sigmoid(x)) = -(max(-x, 0) + log1p(exp(-|x|)));   dy/dx = 1 - sigmoid(x) = sigmoid(-x)
 
     The exponent is never positive, so nothing overflows for large |x|.
-    dy/dx = 1 - sigmoid(x) = sigmoid(-x)
     """
 
     @staticmethod

@@ -65,7 +65,7 @@ class Sum(Op):
 
 
 class Extremum(Op):
-    """y = max (or min) of x over ``axes``;   dy/dx_i = w_i
+    """y = max (or min) of x over ``axes``;   dy/dx_i = w_i = 1 at the extremum, 0 elsewhere (ties: below)
 
     w is 1 at the selected element and 0 elsewhere. For ``amax``/``amin`` and a full
     ``max()`` the gradient is shared evenly among tied extrema (w_i = 1/#ties); for
@@ -128,9 +128,9 @@ def _prod_of_others(x: Any, axis: int) -> Any:
 
 
 class LogSumExp(Op):
-    """y = log sum_i exp(x_i) = m + log sum_i exp(x_i - m) with m = max_i x_i (no overflow)
+    """y = log sum_i exp(x_i);   dy/dx_i = exp(x_i - y) = softmax(x)_i
 
-    dy/dx_i = exp(x_i - y) = softmax(x)_i
+    Computed as m + log sum_i exp(x_i - m) with m = max_i x_i, so nothing overflows.
     """
 
     @staticmethod

@@ -32,7 +32,7 @@ def _sizes(args: tuple, op: str) -> tuple:
 
 
 class Reshape(Op):
-    """y = x with a new shape (same elements, same order);   the gradient is reshaped back"""
+    """y = x with a new shape (same elements, same order);   dL/dx = dL/dy reshaped back to x's shape"""
 
     @staticmethod
     def forward(ctx, x, shape=()):
@@ -45,7 +45,7 @@ class Reshape(Op):
 
 
 class Permute(Op):
-    """y = x with its axes reordered by ``perm``;   the gradient is permuted by the inverse"""
+    """y = x with its axes reordered by ``perm``;   dL/dx = dL/dy permuted by the inverse of ``perm``"""
 
     @staticmethod
     def forward(ctx, x, perm=()):
@@ -92,7 +92,7 @@ class Repeat(Op):
 
 
 class Cat(Op):
-    """y = [x_1, x_2, ...] joined along ``axis``;   each x_k gets its slice of the gradient"""
+    """y = [x_1, x_2, ...] joined along ``axis``;   dL/dx_k = the slice of dL/dy where x_k sits"""
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -108,7 +108,7 @@ class Cat(Op):
 
 
 class ConstantPad(Op):
-    """y = x surrounded by ``value``;   the gradient is the centre part of dL/dy"""
+    """y = x surrounded by ``value``;   dL/dx = the centre part of dL/dy (the padding gets none)"""
 
     @staticmethod
     def forward(ctx, x, widths=(), value=0.0):

@@ -23,7 +23,10 @@ from .reduce import normalize_dims
 
 
 class Softmax(Op):
-    """s = exp(x - max x) / sum exp(x - max x);   g -> s * (g - sum(g * s))"""
+    """s = softmax(x) = exp(x) / sum exp(x);   ds/dx = J = diag(s) - s s^T, so g -> g J = s * (g - sum(g * s))
+
+    Computed as exp(x - max x) / sum exp(x - max x), so large inputs never overflow.
+    """
 
     @staticmethod
     def forward(ctx, x, axis=-1):
@@ -40,7 +43,10 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
-    """y = x - max x - log sum exp(x - max x);   g -> g - exp(y) * sum(g)"""
+    """y = log softmax(x) = x - log sum exp(x);   dy_i/dx_j = delta_ij - s_j, s = exp(y), so g -> g - s sum(g)
+
+    Computed as x - max x - log sum exp(x - max x), so large inputs never overflow.
+    """
 
     @staticmethod
     def forward(ctx, x, axis=-1):
