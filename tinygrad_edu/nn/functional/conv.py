@@ -6,6 +6,8 @@ which copies every kernel window of the padded input out as a column:
 * ``conv2d`` = unfold, then one batched matrix product of the weight (flattened to
   ``out_channels x (in_channels/groups * kh * kw)``) with the columns of each group, plus bias;
 * ``max_pool2d`` = unfold (padding with -inf, which never wins) and ``max`` over the window;
+  when the windows tile the input (stride == kernel, no padding or dilation, as in
+  ``max_pool2d(x, 2)``) the ``BlockMax`` op does it without unfolding;
 * ``avg_pool2d`` = unfold, sum over the window, divide by the window size;
 * ``conv1d``, ``max_pool1d``, ``avg_pool1d`` = their 2-D versions on an (N, C, 1, L) input.
 
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ...ops.conv import Fold, Unfold, windows
+from ...ops.conv import BlockMax, Fold, Unfold, windows
 from ...ops.linalg import matmul
 from ...tensor import Tensor
 
@@ -275,6 +277,9 @@ def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, pa
     kernel, stride, dilation = _lift(kernel, nd, 1), _lift(stride, nd, 1), _lift(dilation, nd, 1)
     pads = _lift(pads, nd, (0, 0))
     x = _to_4d(input, nd, unbatched)
+    if not return_indices and stride == kernel and dilation == (1, 1) and not any(sum(pads, ())):
+        # the windows tile the input (no padding even with ceil_mode): no unfolding needed
+        return _from_4d(BlockMax.apply(x, kernel=kernel), nd, unbatched)
     dt = x.dtype
     fill = -np.inf if dt.kind == "f" else np.iinfo(dt).min if dt.kind in "iu" else False
     patches = Unfold.apply(x, kernel=kernel, stride=stride, dilation=dilation, padding=pads, value=fill)
