@@ -71,7 +71,8 @@ def demo(out: str = "tinygrad_edu_out", epochs: int = 20, seed: int = 0, progres
     graph_path = tg.viz.render(graph, str(out_dir / "graph"), format="svg")
     trace = tg.viz.explain(loss, format="markdown", params=params)
     (out_dir / "trace.md").write_text(trace, encoding="utf-8")
-    loss_path = tg.viz.plot_loss_curves({"train loss (per batch)": losses}, str(out_dir / "loss.png"))
+    loss_path = out_dir / "loss.png"
+    tg.viz.plot_loss_curves({"train loss (per batch)": losses}, str(loss_path))
     print(f"wrote {graph_path}, {out_dir / 'trace.md'}, {loss_path}")
     return {"test_accuracy": acc, "graph": str(graph_path), "trace": str(out_dir / "trace.md"),
             "loss_plot": str(loss_path)}

@@ -193,8 +193,9 @@ def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
         return t
     if isinstance(g, Tensor):
         g = g.data
-    if id(g) in handed_out or g.base is not None or not g.flags.writeable:
-        g = np.array(g)
+    if id(g) in handed_out or g.base is not None or not g.flags.writeable or not g.flags.c_contiguous:
+        # a copy the user owns, laid out like the parameter (C order) so updates stream
+        g = np.array(g, order="C")
     handed_out.add(id(g))
     return Tensor._make(g, False, None)
 
