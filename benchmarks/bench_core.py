@@ -42,6 +42,26 @@ def best_of(fn: Callable[[], object], repeats: int, number: int) -> float:
     return statistics.median(times)
 
 
+def paired(fa: Callable[[], object], fb: Callable[[], object], repeats: int, number: int) -> tuple[float, float, float]:
+    """Time two systems in alternating rounds (so both see the same machine load).
+
+    Returns (median seconds per call of a, of b, median of the per-round ratios a/b).
+    """
+    ta, tb, ratios = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fa()
+        t1 = time.perf_counter()
+        for _ in range(number):
+            fb()
+        t2 = time.perf_counter()
+        ta.append((t1 - t0) / number)
+        tb.append((t2 - t1) / number)
+        ratios.append((t1 - t0) / (t2 - t1))
+    return statistics.median(ta), statistics.median(tb), statistics.median(ratios)
+
+
 def chain_autograd(x: tg.Tensor, c: tg.Tensor) -> tg.Tensor:
     y = x
     for i in range(N_OPS):
@@ -59,7 +79,7 @@ def chain_autograd(x: tg.Tensor, c: tg.Tensor) -> tg.Tensor:
     return y
 
 
-def bench_chain(repeats: int = 15, number: int = 20) -> dict[str, float]:
+def bench_chain(repeats: int = 21, number: int = 20) -> dict[str, float]:
     rng = np.random.default_rng(0)
     xs = rng.standard_normal(16).astype(np.float32) * 0.1
     cs = (rng.standard_normal(16) * 0.1 + 1).astype(np.float32)
@@ -74,10 +94,9 @@ def bench_chain(repeats: int = 15, number: int = 20) -> dict[str, float]:
     def numpy_forward() -> None:
         chain_forward(xs, cs, N_OPS)
 
-    t_ag = best_of(autograd_step, repeats, number)
-    t_np = best_of(numpy_forward, repeats, number)
+    t_ag, t_np, ratio = paired(autograd_step, numpy_forward, repeats, number)
     return {"autograd_us_per_op": t_ag / N_OPS * 1e6, "numpy_us_per_op": t_np / N_OPS * 1e6,
-            "ratio": t_ag / t_np}
+            "ratio": ratio}
 
 
 def _torch():
@@ -115,7 +134,7 @@ def make_mlp_params(seed: int = 0) -> tuple[np.ndarray, ...]:
     return w1, b1, w2, b2
 
 
-def bench_mlp(repeats: int = 15, number: int = 10, batch: int = 128, lr: float = 0.1) -> dict[str, float]:
+def bench_mlp(repeats: int = 31, number: int = 10, batch: int = 128, lr: float = 0.1) -> dict[str, float]:
     rng = np.random.default_rng(1)
     xb = rng.random((batch, 784), dtype=np.float32)
     yb = rng.integers(0, 10, batch)
@@ -151,9 +170,8 @@ def bench_mlp(repeats: int = 15, number: int = 10, batch: int = 128, lr: float =
                 p.grad = None
         assert abs(loss.item() - ref_loss) < 1e-4, (loss.item(), ref_loss)
 
-    t_tg = best_of(tg_step, repeats, number)
-    t_np = best_of(lambda: ref.step(xb, yb, lr), repeats, number)
-    res = {"tinygrad_edu_ms": t_tg * 1e3, "numpy_ms": t_np * 1e3, "ratio": t_tg / t_np}
+    t_tg, t_np, ratio = paired(tg_step, lambda: ref.step(xb, yb, lr), repeats, number)
+    res = {"tinygrad_edu_ms": t_tg * 1e3, "numpy_ms": t_np * 1e3, "ratio": ratio}
     torch = _torch()
     if torch is not None:
         tw = [torch.tensor(p, requires_grad=True) for p in params]
