@@ -42,7 +42,9 @@ def best_of(fn: Callable[[], object], repeats: int, number: int) -> float:
     return statistics.median(times)
 
 
-def paired(fa: Callable[[], object], fb: Callable[[], object], repeats: int, number: int) -> tuple[float, float, float]:
+def paired(
+    fa: Callable[[], object], fb: Callable[[], object], repeats: int, number: int
+) -> tuple[float, float, float]:
     """Time two systems in alternating rounds (so both see the same machine load).
 
     Returns (median seconds per call of a, of b, median of the per-round ratios a/b).
