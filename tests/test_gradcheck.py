@@ -9,49 +9,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-
-def leaf(values):
-    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
-
-
-class WrongCube(tg.autograd.Function):
-    """x**3 whose backward is off by a factor: returns 2 x^2 instead of 3 x^2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 2 * x**2 * grad
-
-
-class DetachedCube(tg.autograd.Function):
-    """x**3 with a correct first derivative that is not differentiable (x is detached)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x.detach() ** 2 * grad
-
-
-class Cube(tg.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x**2 * grad
+from .cubes import Cube, DetachedCube, WrongCube, leaf
 
 
 def numbers_in(text):

@@ -5,41 +5,11 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.gradcheck import GradcheckError
 from tinygrad_edu.testing import broadcastable_shapes, check_gradients, shapes, tensors
 
-
-class WrongCube(tg.autograd.Function):
-    """x**3 whose backward returns 2 x^2 instead of 3 x^2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 2 * x**2 * grad
-
-
-class DetachedCube(tg.autograd.Function):
-    """x**3 with a right first derivative whose own derivative is lost (x detached)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x.detach() ** 2 * grad
-
-
-# ------------------------------------------------------------------ shapes
+from .cubes import DetachedCube, WrongCube
 
 
 @given(shapes())

@@ -10,23 +10,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 
-
-def leaf(values):
-    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
-
-
-class Cube(tg.autograd.Function):
-    """API.md's example, verbatim."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x**2 * grad
+from ..cubes import Cube, leaf
 
 
 class ScaledExp(tg.autograd.Function):
