@@ -32,3 +32,12 @@ def _quiet_numpy():
     """Domain warnings (log of a negative...) are part of what some tests check."""
     with np.errstate(all="ignore"):
         yield
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's hook signature
+    """One line with what the hardening tests (fuzzing, bad input, corrupt files) tried."""
+    from . import _report
+
+    line = _report.summary()
+    if line:
+        terminalreporter.write_line(line)

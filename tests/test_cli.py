@@ -21,7 +21,7 @@ def test_demo_trains_and_writes_graph_trace_and_loss_curve(tmp_path, capsys):
     acc = float(out.split("test accuracy: ")[1].split()[0])
     assert acc > 0.85  # three epochs of Adam on the digits
     trace = (tmp_path / "trace.md").read_text()
-    assert "Chain-rule trace" in trace and "matmul" in trace and "0.weight" in trace
+    assert "Chain-rule trace" in trace and "linear" in trace and "0.weight" in trace
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     if shutil.which("dot"):
         assert "<svg" in (tmp_path / "graph.svg").read_text()

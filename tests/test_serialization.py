@@ -18,6 +18,13 @@ import tinygrad_edu.serialization as serialization
 from tinygrad_edu import Tensor
 from tinygrad_edu.nn import Parameter
 
+from ._report import case
+
+
+def corrupt_file():
+    """Counts one damaged or foreign file for the hardening report (failed if refusal fails)."""
+    return case("corrupt files")
+
 
 def assert_same(a, b, path="obj"):
     """Deep equality that also compares types, dtypes, shapes and dict key order."""
@@ -212,7 +219,7 @@ def test_file_is_a_plain_npz_with_json_structure(tmp_path):
 
 # ---------------------------------------------------------------- refusing foreign and damaged files
 def expect_refusal(path, match):
-    with pytest.raises(RuntimeError, match=match) as info:
+    with corrupt_file(), pytest.raises(RuntimeError, match=match) as info:
         tg.load(path)
     assert str(path) in str(info.value)
 
@@ -292,7 +299,7 @@ def test_every_truncation_is_refused(tmp_path):
     path = tmp_path / "t.pt"
     for n in list(range(0, 64)) + list(range(64, len(data), 7)) + [len(data) - 1]:
         path.write_bytes(data[:n])
-        with pytest.raises(RuntimeError, match="t.pt"):
+        with corrupt_file(), pytest.raises(RuntimeError, match="t.pt"):
             tg.load(path)
 
 
@@ -303,12 +310,31 @@ def test_bit_flips_never_load_silently_different_content():
     for pos in range(len(data)):
         damaged = bytearray(data)
         damaged[pos] ^= 1 << int(rng.integers(8))
-        try:
-            out = tg.load(io.BytesIO(bytes(damaged)))
-        except RuntimeError as e:
-            assert "<BytesIO>" in str(e)
-            continue
-        assert_same(original, out)  # a flip in a byte nothing depends on may load; then identically
+        with corrupt_file():
+            load_refused_or_identical(bytes(damaged), original)
+
+
+def load_refused_or_identical(damaged, original):
+    try:
+        out = tg.load(io.BytesIO(damaged))
+    except RuntimeError as e:
+        assert "<BytesIO>" in str(e)
+        return
+    assert_same(original, out)  # a change in a byte nothing depends on may load; then identically
+
+
+def test_overwritten_spans_never_load_silently_different_content():
+    # damage of several bytes at once: random spans of the file replaced by random bytes
+    data = checkpoint_bytes()
+    original = tg.load(io.BytesIO(data))
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        damaged = bytearray(data)
+        start = int(rng.integers(len(data)))
+        span = int(rng.integers(2, 64))
+        damaged[start : start + span] = rng.bytes(len(damaged[start : start + span]))
+        with corrupt_file():
+            load_refused_or_identical(bytes(damaged), original)
 
 
 def test_bit_flip_in_tensor_data_is_detected(tmp_path):

@@ -64,7 +64,15 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
             dtype = np.int64
         else:
             dtype = dtypes.get_default_dtype()
+    _number(fill_value, "full", "fill_value")
     return _finish(np.full(_size((size,), "full"), fill_value, dtypes.as_dtype(dtype)), requires_grad)
+
+
+def _number(v: Any, op: str, what: str) -> None:
+    if isinstance(v, Tensor):
+        v = v.data
+    if np.ndim(v) != 0 or not isinstance(v, int | float | np.number | np.ndarray):
+        raise TypeError(f"{op}: {what} must be a number, got {v!r} of type {type(v).__name__}")
 
 
 def arange(
@@ -73,8 +81,15 @@ def arange(
     """Values from ``start`` to ``end`` (exclusive); int64 if all arguments are ints."""
     if end is None:
         start, end = 0, start
+    for what, v in (("start", start), ("end", end), ("step", step)):
+        _number(v, "arange", what)
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign "
+            f"(start={start}, end={end}, step={step})"
+        )
     if dtype is None:
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
@@ -82,10 +97,13 @@ def arange(
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
     return _finish(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    _size((n,) if m is None else (n, m), "eye")
     return _finish(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
@@ -110,50 +128,62 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
         low, high = 0, low
     if size is None:
         size = ()
+    if not low < high:
+        raise RuntimeError(f"randint: expects low < high, but got low={low}, high={high}")
     arr = generator().integers(low, high, size=_size((size,), "randint"))
     return _finish(arr.astype(dtypes.as_dtype(dtype) or np.int64), requires_grad)
 
 
 def randperm(n: int, dtype: Any = None) -> Tensor:
+    _size((n,), "randperm")
     return _finish(generator().permutation(n).astype(dtypes.as_dtype(dtype) or np.int64), False)
 
 
-def _like(x: Tensor, dtype: Any) -> tuple[tuple, np.dtype]:
+def _like(x: Tensor, dtype: Any, op: str) -> tuple[tuple, np.dtype]:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__}")
     return x.shape, dtypes.as_dtype(dtype) or x.dtype
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "zeros_like")
     return _finish(np.zeros(shape, dt), requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "ones_like")
     return _finish(np.ones(shape, dt), requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "empty_like")
     return _finish(np.empty(shape, dt), requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "full_like")
     return _finish(np.full(shape, fill_value, dt), requires_grad)
 
 
 def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "rand_like")
     dt = _random_float(dt, "rand_like")
     return _finish(generator().random(shape).astype(dt), requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    shape, dt = _like(input, dtype)
+    shape, dt = _like(input, dtype, "randn_like")
     dt = _random_float(dt, "randn_like")
     return _finish(generator().standard_normal(shape).astype(dt), requires_grad)
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``arr`` (no copy), like ``torch.from_numpy``."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(arr).__name__}")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(
+            f"from_numpy: unsupported dtype {arr.dtype}; supported are float16/32/64, signed and "
+            "unsigned integers and bool"
+        )
     return Tensor._make(arr, False, None)

@@ -154,9 +154,16 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
     arrays = dict(enc.arrays)
     arrays[_STRUCTURE] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
     if hasattr(f, "write"):
-        _write_npz(f, arrays)
+        try:
+            _write_npz(f, arrays)
+        except io.UnsupportedOperation as e:  # e.g. a file opened for reading
+            raise io.UnsupportedOperation(
+                f"save: cannot write to the file object {_name_of(f)}: {e}"
+            ) from None
         return
-    path = os.fspath(f)
+    path = _path_of(f, "save")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: cannot write {path}: it is a directory; give a file name")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: cannot write {path}: directory {directory} does not exist")
@@ -239,6 +246,12 @@ class _Decoder:
         raise self.bad(f"unknown element {sorted(node)!r} in the structure")
 
 
+def _path_of(f: Any, op: str) -> str:
+    if not isinstance(f, str | bytes | os.PathLike):
+        raise TypeError(f"{op}: f must be a file path or a binary file object, got {type(f).__name__}")
+    return os.fsdecode(f)
+
+
 def _name_of(f: Any) -> str:
     if isinstance(f, str | os.PathLike):
         return repr(os.fspath(f))
@@ -259,8 +272,12 @@ def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, weights_onl
     if hasattr(f, "read"):
         data = f.read()
     else:
-        with open(os.fspath(f), "rb") as fh:
-            data = fh.read()
+        path = _path_of(f, "load")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            raise type(e)(e.errno, f"load: cannot read {path}: {e.strerror}") from None
     if not data:
         raise RuntimeError(f"load: {name} is empty, not a tinygrad_edu checkpoint")
     if not data.startswith(_ZIP_MAGIC):

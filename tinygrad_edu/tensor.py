@@ -335,6 +335,8 @@ class Tensor:
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, str | Tensor) or a is None:
+                if isinstance(a, str) and a.split(":")[0] not in ("cpu", "cuda", "mps"):
+                    raise RuntimeError(f"to: invalid device string {a!r}; a dtype is tg.float32, tg.int64...")
                 if isinstance(a, Tensor):
                     dtype = a.dtype
                 continue
@@ -363,7 +365,8 @@ class Tensor:
         return self
 
     def contiguous(self) -> Tensor:
-        return self
+        """``self`` if its data is in row-major order already, else a (differentiable) copy that is."""
+        return _ops.contiguous(self)
 
     # ------------------------------------------------------------ in-place updates
     def _check_inplace(self, op: str) -> None:
@@ -383,8 +386,8 @@ class Tensor:
         o = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, o, out=self.data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            raise type(e)(
+        except (ValueError, TypeError) as e:  # (numpy's casting error can't be re-raised as type(e))
+            raise RuntimeError(
                 f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} in "
                 f"place with {np.shape(o)} {getattr(o, 'dtype', type(o).__name__)}: {e}"
             ) from None
@@ -429,7 +432,11 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
-        self.data.fill(_raw(value))
+        v = _raw(value)
+        if np.ndim(v) != 0 or not isinstance(v, builtins.int | builtins.float | np.number | np.ndarray):
+            got = f"{type(v).__name__} of shape {np.shape(v)}"
+            raise TypeError(f"fill_: value must be a number or a 0-d tensor, got {got}")
+        self.data.fill(v)
         self._vc[0] += 1
         return self
 
@@ -438,6 +445,9 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - torch names
         self._check_inplace("clamp_")
+        if not all(b is None or isinstance(b, builtins.int | builtins.float | np.number) for b in (min, max)):
+            got = f"{type(min).__name__}, {type(max).__name__}"
+            raise TypeError(f"clamp_: min and max must be numbers or None, got {got}")
         np.clip(self.data, min, max, out=self.data)
         self._vc[0] += 1
         return self
@@ -499,6 +509,8 @@ def _numpy_fallback(name: str, call: Callable, args: Any) -> Any:
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:
     n = max(ndim, 1)
+    if not isinstance(dim, builtins.int | np.integer):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
         raise IndexError(
             f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
@@ -557,7 +569,13 @@ for _name, _fn in {
 def _compare(ufunc: Any) -> Callable:
     def cmp(self: Tensor, other: Any) -> Tensor:
         o = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(ufunc(self.data, o), False, None)
+        try:
+            return Tensor._make(ufunc(self.data, o), False, None)
+        except (ValueError, TypeError) as e:
+            raise (TypeError if isinstance(e, TypeError) else RuntimeError)(
+                f"{ufunc.__name__}: cannot compare a tensor of shape {self.shape}, dtype {self.dtype} with "
+                f"{type(o).__name__} of shape {np.shape(o)}: {e}"
+            ) from None
 
     return cmp
 

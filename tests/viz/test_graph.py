@@ -225,10 +225,11 @@ def test_op_labels_are_the_op_names_of_an_mlp():
     loss = model(tg.randn(4, 6)).sum()
     nodes, edges, _ = parse_dot(draw_graph(loss).source)
     ops = sorted(a["lines"][0] for a in nodes.values() if a["shape"] == "ellipse")
-    # Linear = x @ W.T + b: permute, matmul, add; twice, then relu and sum
-    assert ops == sorted(["permute", "matmul", "add"] * 2 + ["relu", "sum"])
-    assert len(nodes) == 8 + 4 + 1
-    assert len(edges) == 12
+    # Linear = x @ W.T + b is one op (ops.linalg.Linear); twice, then relu and sum
+    assert ops == sorted(["linear"] * 2 + ["relu", "sum"])
+    assert len(nodes) == 4 + 4 + 1  # ops, parameters, output
+    # weight and bias into each linear (4), linear -> relu -> linear -> sum -> output (4)
+    assert len(edges) == 8
 
 
 def test_rankdir_is_passed_and_checked():
@@ -359,10 +360,10 @@ def test_cluster_modules_groups_ops_by_module_path():
     assert clusters["encoder.layer1"][1] == "encoder" and clusters["encoder.act"][1] == "encoder"
     assert clusters["fc"][1] is None
     assert _cluster_ops(nodes, clusters, "encoder.layer1") == sorted(
-        ["encoder.layer1.weight", "encoder.layer1.bias", "permute", "matmul", "add"])
+        ["encoder.layer1.weight", "encoder.layer1.bias", "linear"])
     assert _cluster_ops(nodes, clusters, "encoder.act") == ["tanh"]
     assert _cluster_ops(nodes, clusters, "encoder") == ["mul"]  # the "* 2" of Block.forward
-    assert _cluster_ops(nodes, clusters, "fc") == sorted(["fc.weight", "fc.bias", "permute", "matmul", "add"])
+    assert _cluster_ops(nodes, clusters, "fc") == sorted(["fc.weight", "fc.bias", "linear"])
     inside = set().union(*(m for m, _ in clusters.values()))
     outside = sorted(a["lines"][0] for n, a in nodes.items() if n not in inside)
     assert outside == ["add", "output", "sum"]  # "+ 1" in Net.forward, then .sum() outside any module

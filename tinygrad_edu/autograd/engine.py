@@ -50,18 +50,19 @@ def sum_to(g: Any, shape: tuple) -> Any:
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from ``roots``, each listed before every node it sends gradient to."""
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()  # nodes hash by identity
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack = [(root, iter(root.next_functions))]
         while stack:
             node, it = stack[-1]
             for e in it:
-                if e is not None and id(e[0]) not in seen:
-                    seen.add(id(e[0]))
-                    stack.append((e[0], iter(e[0].next_functions)))
+                if e is not None and e[0] not in seen:
+                    nxt = e[0]
+                    seen.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
                     break
             else:
                 stack.pop()
@@ -98,6 +99,10 @@ def run_backward(
         results = [None] * len(capture)
         needed = _needed_nodes(order, capture)
     handed_out: set[int] = {id(r[2]) for r in roots}  # arrays the user can see
+    # Nodes whose buffer is an array this loop allocated by adding two gradients: nobody
+    # else can see it until the node runs, so further gradients are added into it in
+    # place (a weight used at every step of an RNN collects one per step).
+    summed: set[Node] = set()
     check_anomaly = anomaly._enabled[0]
     tracer = _trace._current.tracer
 
@@ -105,15 +110,16 @@ def run_backward(
         g = buffers.pop(node, None)
         if g is None:
             continue  # no gradient reached this node (e.g. every path returned None)
+        is_leaf = type(node) is AccumulateGrad
         if node._pre_hooks:
             g = _run_tensor_hooks(node, g)
-        elif type(node) is AccumulateGrad and node.variable._hooks:
+        elif is_leaf and node.variable._hooks:
             g = _run_leaf_hooks(node.variable, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
-            if id(node) not in needed or type(node) is AccumulateGrad:
+            if is_leaf or id(node) not in needed:
                 continue  # autograd.grad never touches .grad
-        if type(node) is AccumulateGrad:
+        if is_leaf:
             if tracer is not None:
                 tracer.leaf(node.variable, g)
             _accumulate(node, g, handed_out, create_graph)
@@ -145,7 +151,14 @@ def run_backward(
                         tracer.broadcast(node, node.next_functions.index(e), gi.shape, nxt._shape)
                     gi = sum_to(gi, nxt._shape)
                 prev = buffers.get(nxt)
-                buffers[nxt] = gi if prev is None else prev + gi  # never in place: may alias
+                if prev is None:
+                    buffers[nxt] = gi  # not ours to modify: an op's result may alias others
+                elif nxt in summed and prev.dtype == gi.dtype:
+                    np.add(prev, gi, out=prev)  # a sum the engine made: private, so in place
+                else:
+                    total = buffers[nxt] = prev + gi
+                    if type(total) is np.ndarray:  # not a Tensor (create_graph), not a 0-d scalar
+                        summed.add(nxt)
             else:
                 _deliver(buffers, nxt, e[1], gi)
     return results
@@ -193,7 +206,7 @@ def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
         return t
     if isinstance(g, Tensor):
         g = g.data
-    if id(g) in handed_out or g.base is not None or not g.flags.writeable or not g.flags.c_contiguous:
+    if id(g) in handed_out or g.base is not None or not (g.flags.c_contiguous and g.flags.writeable):
         # a copy the user owns, laid out like the parameter (C order) so updates stream
         g = np.array(g, order="C")
     handed_out.add(id(g))

@@ -32,6 +32,7 @@ from .grad_mode import _state
 
 _IN_OUT = -1  # saved item is the op's output
 _CONST = -2  # saved item is neither an input nor the output: a constant for double backward
+_KINDS_OUTPUT = (_IN_OUT,)  # what most unary ops save: their output alone
 
 
 class _NullCtx:
@@ -63,8 +64,10 @@ def _shape_error(cls: type, arrays: list, e: Exception) -> ValueError:
     return ValueError(f"{cls.__name__.lower()}: {e} (input shapes {shapes}; dtypes {dts})")
 
 
-def _plain(out: Any) -> Tensor:
-    """A Tensor without a graph around an op's result."""
+def _plain(out: Any) -> Any:
+    """A Tensor without a graph around an op's result (a tuple of them for several results)."""
+    if type(out) is tuple:
+        return tuple(_plain(o) for o in out)
     t = _new(Tensor)
     t.data = out if type(out) is np.ndarray else np.asarray(out)
     t._vc = [0]
@@ -115,6 +118,12 @@ def accumulator(t: Tensor) -> AccumulateGrad:
     return acc
 
 
+def _edge(t: Tensor) -> tuple:
+    """Where the gradient for ``t`` (which requires grad) goes: its node, or its leaf's sink."""
+    fn = t.grad_fn
+    return (fn, t._out_nr) if fn is not None else (accumulator(t), 0)
+
+
 def edge(t: Any) -> tuple | None:
     """Where the gradient for input ``t`` must go: ``(node, output_index)`` or None."""
     if type(t) is not Tensor and not isinstance(t, Tensor):
@@ -153,6 +162,7 @@ class Function(Node):
 
     _saved: Any = ()
     _kinds: tuple = ()
+    _saved_out_nrs: tuple = ()  # for each saved output: which output (custom Functions)
     _versions: tuple = ()
     needs_input_grad: tuple = ()
     _non_diff: tuple = ()
@@ -205,6 +215,8 @@ class Function(Node):
             t = Tensor._make(s, True, self if _state.enabled else None)
             if t.grad_fn is None:
                 t.requires_grad = False
+            else:  # which output it is, so double backward sends its gradient there
+                t._out_nr = self._saved_out_nrs[i] if i < len(self._saved_out_nrs) else 0
             return t
         if kind >= 0:
             if isinstance(s, Tensor):
@@ -257,12 +269,12 @@ class Function(Node):
             o._out_nr = k
             results.append(o)
         # saved outputs are kept as arrays so that the graph holds no reference cycle
-        kinds, saved, versions = [], [], []
+        kinds, saved, versions, out_nrs = [], [], [], []
         for s in ctx._saved:
-            kind = _CONST
+            kind, out_nr = _CONST, 0
             for k, o in enumerate(results):
                 if s is o or s is outs[k]:
-                    kind, s = _IN_OUT, o.data
+                    kind, s, out_nr = _IN_OUT, o.data, k
                     versions.append((o._vc, o._vc[0], _IN_OUT))
                     break
             else:
@@ -273,7 +285,9 @@ class Function(Node):
                         break
             kinds.append(kind)
             saved.append(s)
+            out_nrs.append(out_nr)
         ctx._saved, ctx._kinds, ctx._versions = tuple(saved), tuple(kinds), tuple(versions)
+        ctx._saved_out_nrs = tuple(out_nrs)
         ctx._unpack_as_tensors = True
         if anomaly._enabled[0]:
             ctx._trace = traceback.extract_stack()[:-1]
@@ -328,6 +342,10 @@ class Op(Function):
     needed), written with numpy functions so that it works on arrays (plain backward)
     and on Tensors (``create_graph=True``). The engine sums each gradient back to its
     input's shape, so a broadcasting op returns the gradient of the broadcast result.
+
+    A forward may return a tuple of arrays (several outputs, e.g. an LSTM cell's h and c);
+    backward then receives one gradient per output, ``backward(ctx, g_h, g_c)``, with zeros
+    for outputs that did not reach the loss. Such an op saves only inputs and constants.
     """
 
     _is_op = True
@@ -351,30 +369,45 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        # The hot path of every op, kept flat on purpose: one Python call per op matters
-        # for small tensors. Unary ops (one Tensor argument) get a shorter path.
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            a = args[0]
-            arrays = [a.data]
+        # The hot path of every op, kept flat on purpose: on small tensors the Python work
+        # per op costs more than numpy's, so every call, allocation and lookup here shows.
+        # Ops on one or two Tensors (nearly all of them) get short paths without loops.
+        n = len(args)
+        a = args[0] if n else None
+        if n == 1 and isinstance(a, Tensor):
+            x = a.data
             try:
                 if not (a.requires_grad and _state.enabled):
-                    return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
+                    return _plain(cls.forward(NULL_CTX, x, **kwargs))
                 ctx = _new(cls)
-                out = cls.forward(ctx, *arrays, **kwargs)
+                out = cls.forward(ctx, x, **kwargs)
             except ValueError as e:
-                raise _shape_error(cls, arrays, e) from None
+                raise _shape_error(cls, [x], e) from None
             fn = a.grad_fn
             ctx.next_functions = ((fn, a._out_nr) if fn is not None else (accumulator(a), 0),)
+        elif n == 2 and isinstance(a, Tensor) and isinstance(args[1], Tensor):
+            b = args[1]
+            x, y = a.data, b.data
+            need_a, need_b = a.requires_grad, b.requires_grad
+            try:
+                if not ((need_a or need_b) and _state.enabled):
+                    return _plain(cls.forward(NULL_CTX, x, y, **kwargs))
+                ctx = _new(cls)
+                out = cls.forward(ctx, x, y, **kwargs)
+            except ValueError as e:
+                raise _shape_error(cls, [x, y], e) from None
+            ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None)
+            ctx.needs_input_grad = (need_a, need_b)
         else:
             record = False
             arrays = []
-            for a in args:
-                if isinstance(a, Tensor):
-                    arrays.append(a.data)
-                    if a.requires_grad:
+            for t in args:
+                if isinstance(t, Tensor):
+                    arrays.append(t.data)
+                    if t.requires_grad:
                         record = True
                 else:
-                    arrays.append(a)
+                    arrays.append(t)
             try:
                 if not (record and _state.enabled):
                     return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
@@ -382,18 +415,11 @@ class Op(Function):
                 out = cls.forward(ctx, *arrays, **kwargs)
             except ValueError as e:
                 raise _shape_error(cls, arrays, e) from None
-            edges = []
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    fn = a.grad_fn
-                    edges.append((fn, a._out_nr) if fn is not None else (accumulator(a), 0))
-                else:
-                    edges.append(None)
-            ctx.next_functions = edges = tuple(edges)
-            if len(edges) == 2:
-                ctx.needs_input_grad = (edges[0] is not None, edges[1] is not None)
-            else:
-                ctx.needs_input_grad = tuple([e is not None for e in edges])
+            edges = tuple([_edge(t) if isinstance(t, Tensor) and t.requires_grad else None for t in args])
+            ctx.next_functions = edges
+            ctx.needs_input_grad = tuple([e is not None for e in edges])
+        if type(out) is tuple:
+            return ctx._several_outputs(out, args)
         raw = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # numpy returns scalars for 0-d results
@@ -403,15 +429,55 @@ class Op(Function):
         t.requires_grad = True
         t.grad_fn = ctx
         ctx._shape = out.shape
-        if ctx._saved:
+        saved = ctx._saved
+        if saved:
             if raw is not out:
-                ctx._saved = tuple(out if s is raw else s for s in ctx._saved)
-            ctx._mark_saved(args, arrays, t)
+                saved = ctx._saved = tuple(out if s is raw else s for s in saved)
+            if len(saved) == 1 and saved[0] is out:
+                # the commonest case (exp, tanh, sigmoid, relu...: the op keeps its output)
+                ctx._kinds = _KINDS_OUTPUT
+                ctx._versions = ((t._vc, 0, _IN_OUT),)
+            else:
+                ctx._mark_saved(args, t)
         if anomaly._enabled[0]:
             ctx._trace = traceback.extract_stack()[:-1]
         return t
 
-    def _mark_saved(self, args: tuple, arrays: list, out: Tensor) -> None:
+    def _several_outputs(self, outs: tuple, args: tuple) -> tuple[Tensor, ...]:
+        """Wrap the results of an op whose forward returned a tuple (e.g. an LSTM cell's h, c).
+
+        Its backward receives one gradient per output (zeros for outputs that did not reach
+        the loss, as in PyTorch). Such an op saves inputs or constants only: whatever else
+        backward needs, it recomputes from them.
+        """
+        results = []
+        for k, o in enumerate(outs):
+            t = _new(Tensor)
+            t.data = o if type(o) is np.ndarray else np.asarray(o)
+            t._vc = [0]
+            t.requires_grad = True
+            t.grad_fn = self
+            t._out_nr = k
+            results.append(t)
+        self._n_out = len(results)
+        self._shapes = tuple(t.data.shape for t in results)
+        self._dtypes = tuple(t.data.dtype for t in results)
+        self._shape = self._shapes[0]
+        self._is_op = False  # the engine's inline call passes one gradient: go through _run_backward
+        if self._saved:
+            if any(s is o for s in self._saved for o in outs):
+                raise RuntimeError(
+                    f"{type(self).__name__}: an op with several outputs must not save them; "
+                    "recompute them in backward from the saved inputs"
+                )
+            self._mark_saved(args, results[0])
+        if anomaly._enabled[0]:
+            self._trace = traceback.extract_stack()[:-2]
+        return tuple(results)
+
+    def _mark_saved(self, args: tuple, out: Tensor) -> None:
+        """Classify each saved value as the output, input ``i``, or a constant, and note the
+        version of every saved tensor (so backward can tell if it was modified in place)."""
         kinds, versions = [], []
         o = out.data
         for s in self._saved:
@@ -419,10 +485,9 @@ class Op(Function):
                 kinds.append(_IN_OUT)
                 versions.append((out._vc, out._vc[0], _IN_OUT))
                 continue
-            for i, a in enumerate(arrays):
-                if s is a:
+            for i, t in enumerate(args):
+                if s is t or (isinstance(t, Tensor) and s is t.data):
                     kinds.append(i)
-                    t = args[i]
                     if isinstance(t, Tensor):
                         versions.append((t._vc, t._vc[0], i))
                     break
@@ -448,16 +513,19 @@ class Op(Function):
             self.saved_tensors  # noqa: B018 - raises the 'second time' error
         if self._versions:
             self._check_versions()
+        # one gradient per output; outputs that did not reach the loss get zeros (as PyTorch)
+        gs = [g] if self._n_out == 1 else [
+            np.zeros(self._shapes[k], self._dtypes[k]) if gk is None else gk for k, gk in enumerate(g)
+        ]
         if not create_graph:
-            return type(self).backward(self, g)
+            return type(self).backward(self, *gs)
         # Differentiable backward: the same formulas, run on Tensors connected to the graph.
         self._saved = tuple(self._unpack(i, s) for i, s in enumerate(saved))
-        if not isinstance(g, Tensor):
-            g = Tensor._make(g, False, None)
+        gs = [gk if isinstance(gk, Tensor) else Tensor._make(gk, False, None) for gk in gs]
         prev = _state.enabled
         _state.enabled = True
         try:
-            return type(self).backward(self, g)
+            return type(self).backward(self, *gs)
         finally:
             _state.enabled = prev
             self._saved = saved

@@ -197,6 +197,12 @@ def _is_str_or_object(arr: np.ndarray) -> bool:
 
 
 def _stack(tensors: Sequence[Tensor]) -> Tensor:
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"default_collate: entry 0 of the batch is a Tensor, so every entry must be one; "
+                f"entry {i} is {type(t).__name__}"
+            )
     shapes = [t.shape for t in tensors]
     for i, s in enumerate(shapes):
         if s != shapes[0]:
@@ -245,6 +251,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, str | bytes):
         return batch
     if isinstance(elem, collections.abc.Mapping):
+        for i, d in enumerate(batch):
+            if not isinstance(d, collections.abc.Mapping) or any(k not in d for k in elem):
+                raise RuntimeError(
+                    f"default_collate: entry {i} of the batch does not have the keys of entry 0 "
+                    f"({list(elem)}); got "
+                    f"{list(d) if isinstance(d, collections.abc.Mapping) else type(d).__name__}"
+                )
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
         try:
             if isinstance(elem, collections.abc.MutableMapping):

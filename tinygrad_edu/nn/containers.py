@@ -3,12 +3,13 @@ and ``Flatten`` layers that are mostly used inside them."""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..ops import flatten
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_dim
 from .module import Module
 
 
@@ -229,8 +230,15 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        d = self.dim % x.ndim
-        return x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1 :])
+        d = _wrap_dim(self.dim, x.ndim, "Unflatten")
+        sizes, n = self.unflattened_size, x.shape[d]
+        known = math.prod(s for s in sizes if s != -1)
+        if (known != n) if -1 not in sizes else (known == 0 or n % known != 0):
+            raise RuntimeError(
+                f"Unflatten: sizes {list(sizes)} don't multiply up to the size of dim {self.dim} ({n}) "
+                f"of the input of shape {x.shape}"
+            )
+        return x.reshape(x.shape[:d] + sizes + x.shape[d + 1 :])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

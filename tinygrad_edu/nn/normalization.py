@@ -24,7 +24,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor
 from . import init
-from .functional.normalization import _batch_norm, _layer_norm
+from .functional.normalization import _batch_norm, _layer_norm, normalized_shape_tuple
 from .module import Module
 from .parameter import Parameter
 
@@ -153,9 +153,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int | np.integer):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.normalized_shape = normalized_shape_tuple(normalized_shape, "LayerNorm")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

@@ -20,7 +20,8 @@ step. With PyTorch's equations (sigma is the logistic sigmoid, * is elementwise)
 The gate matrices are stacked row-wise in one parameter, in the order above: an LSTM's
 ``weight_ih_l0`` has shape (4 * hidden_size, input_size) = [W_ii; W_if; W_ig; W_io].
 
-Everything is built from differentiable ops (matmul, sigmoid, tanh, chunk, stack), so
+Everything is built from differentiable ops (matmul, sigmoid, tanh, chunk, stack; for the
+LSTM, two fused ops for its gates and state update, ``tinygrad_edu/ops/rnn.py``), so
 backpropagation through time is just the engine walking back along the unrolled loop.
 Two things keep it fast. The input part ``W_ih x_t + b_ih`` does not depend on the
 previous step, so it is computed for all time steps with one matrix product per layer
@@ -46,10 +47,13 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import get_default_dtype
-from ..ops import cat, matmul, stack, unbind
+from ..ops import cat, stack, unbind
+from ..ops.linalg import Linear
+from ..ops.rnn import lstm_cell_update, lstm_gates
 from ..random import generator
 from ..tensor import Tensor
 from . import init
+from .functional.linear import linear
 from .module import Module
 from .parameter import Parameter
 
@@ -58,37 +62,44 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 
 # ------------------------------------------------------------------ one time step
 # Each step function receives ``gi``, the input part of the pre-activations for this step
-# (x_t @ W_ih^T + b_ih, shape (batch, gates * hidden)), the previous state, W_hh already
-# transposed, and b_hh (None when it was folded into ``gi`` or the layer has no bias).
+# (x_t @ W_ih^T + b_ih, shape (batch, gates * hidden)), the previous state, and
+# ``hidden``, the function h -> h @ W_hh^T + b_hh (b_hh left out when it was folded into
+# ``gi`` or the layer has no bias).
 
 
-def _hidden_part(h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
-    gh = matmul(h, w_hh_t)
-    return gh if b_hh is None else gh + b_hh
+def _hidden_part(w_hh: Tensor, b_hh: Tensor | None, reused: bool = False) -> Callable[[Tensor], Tensor]:
+    """h -> h @ W_hh^T + b_hh, as one Linear op.
+
+    ``reused``: W_hh is applied at every step of a sequence, so a row-major copy of W_hh^T
+    is made once and every step's product reads it (a plain, not transposed, matrix
+    product: measurably faster for small batches; see ``ops.linalg.Linear``).
+    """
+    w_t = np.ascontiguousarray(w_hh.data.T) if reused else None
+    return lambda h: Linear.apply(h, w_hh, b_hh, w_t=w_t)
 
 
-def _rnn_tanh_step(gi: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
-    return (gi + _hidden_part(h, w_hh_t, b_hh)).tanh()
+def _rnn_tanh_step(gi: Tensor, h: Tensor, hidden: Callable[[Tensor], Tensor]) -> Tensor:
+    return (gi + hidden(h)).tanh()
 
 
-def _rnn_relu_step(gi: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
-    return (gi + _hidden_part(h, w_hh_t, b_hh)).relu()
+def _rnn_relu_step(gi: Tensor, h: Tensor, hidden: Callable[[Tensor], Tensor]) -> Tensor:
+    return (gi + hidden(h)).relu()
 
 
 def _lstm_step(
-    gi: Tensor, state: tuple[Tensor, Tensor], w_hh_t: Tensor, b_hh: Tensor | None
+    gi: Tensor, state: tuple[Tensor, Tensor], hidden: Callable[[Tensor], Tensor]
 ) -> tuple[Tensor, Tensor]:
+    # i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four blocks of the pre-activations;
+    # c = f * c + i * g;  h = o * tanh(c): two fused ops (see tinygrad_edu/ops/rnn.py)
     h, c = state
-    i, f, g, o = (gi + _hidden_part(h, w_hh_t, b_hh)).chunk(4, 1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
-    return h, c
+    gates = lstm_gates(gi + hidden(h))
+    return lstm_cell_update(gates, c)
 
 
-def _gru_step(gi: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
+def _gru_step(gi: Tensor, h: Tensor, hidden: Callable[[Tensor], Tensor]) -> Tensor:
     # b_hh cannot be folded into gi here: b_hn is multiplied by the reset gate
     i_r, i_z, i_n = gi.chunk(3, 1)
-    h_r, h_z, h_n = _hidden_part(h, w_hh_t, b_hh).chunk(3, 1)
+    h_r, h_z, h_n = hidden(h).chunk(3, 1)
     r = (i_r + h_r).sigmoid()
     z = (i_z + h_z).sigmoid()
     n = (i_n + r * h_n).tanh()
@@ -338,18 +349,16 @@ class RNNBase(Module):
                 w_ih, w_hh, *biases = self.all_weights[k]
                 b_ih, b_hh = biases if biases else (None, None)
                 # the input part of every time step at once: one (seq * batch, in) @ (in, gates) product
-                gi = matmul(x.reshape(seq_len * batch, x.shape[2]), w_ih.t())
-                if b_ih is not None:
-                    gi = gi + (b_ih + b_hh if fold_bias else b_ih)
+                b_in = None if b_ih is None else (b_ih + b_hh if fold_bias else b_ih)
+                gi = linear(x.reshape(seq_len * batch, x.shape[2]), w_ih, b_in)
                 gi_t = _time_steps(gi.reshape(seq_len, batch, gi.shape[1]))
-                b_step = None if fold_bias else b_hh
-                w_hh_t = w_hh.t()
+                hidden = _hidden_part(w_hh, None if fold_bias else b_hh, reused=True)
                 state = states[k]
                 hs: list[Tensor] = [None] * seq_len  # type: ignore[list-item]
                 # the reverse direction reads the sequence backwards; its output at t is
                 # the state after reading x_T ... x_t
                 for t in range(seq_len - 1, -1, -1) if direction == 1 else range(seq_len):
-                    state = step(gi_t[t], state, w_hh_t, b_step)
+                    state = step(gi_t[t], state, hidden)
                     hs[t] = state[0] if self.mode == "LSTM" else state
                 outputs.append(stack(hs))
                 finals.append(state)
@@ -525,8 +534,7 @@ class RNNCellBase(Module):
         return s if batched else s.unsqueeze(0)
 
     def _input_part(self, x: Tensor) -> Tensor:
-        gi = matmul(x, self.weight_ih.t())
-        return gi if self.bias_ih is None else gi + self.bias_ih
+        return linear(x, self.weight_ih, self.bias_ih)
 
 
 class RNNCell(RNNCellBase):
@@ -552,7 +560,7 @@ class RNNCell(RNNCellBase):
         else:
             h = self._check_state("hx", hx, x.shape[0], batched)
         step = _rnn_tanh_step if self.nonlinearity == "tanh" else _rnn_relu_step
-        h = step(self._input_part(x), h, self.weight_hh.t(), self.bias_hh)
+        h = step(self._input_part(x), h, _hidden_part(self.weight_hh, self.bias_hh))
         return h if batched else h.squeeze(0)
 
 
@@ -580,7 +588,7 @@ class LSTMCell(RNNCellBase):
                 self._check_state("hx[0]", hx[0], x.shape[0], batched),
                 self._check_state("hx[1]", hx[1], x.shape[0], batched),
             )
-        h, c = _lstm_step(self._input_part(x), state, self.weight_hh.t(), self.bias_hh)
+        h, c = _lstm_step(self._input_part(x), state, _hidden_part(self.weight_hh, self.bias_hh))
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -601,5 +609,5 @@ class GRUCell(RNNCellBase):
             h = Tensor._make(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype), False, None)
         else:
             h = self._check_state("hx", hx, x.shape[0], batched)
-        h = _gru_step(self._input_part(x), h, self.weight_hh.t(), self.bias_hh)
+        h = _gru_step(self._input_part(x), h, _hidden_part(self.weight_hh, self.bias_hh))
         return h if batched else h.squeeze(0)

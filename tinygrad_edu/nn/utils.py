@@ -70,7 +70,12 @@ def get_total_norm(
 
     Computed as the norm of the per-tensor norms (which is the same number).
     """
-    norm_type = float(norm_type)
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"get_total_norm: norm_type must be a number (or 'inf'), got {norm_type!r}"
+        ) from None
     arrays = [t.data for t in _as_list(tensors, "get_total_norm")]
     if not arrays:
         return Tensor(0.0)

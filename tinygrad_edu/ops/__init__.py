@@ -26,6 +26,7 @@ from .elementwise import (  # noqa: F401
     clamp,
     clip,
     clone,
+    contiguous,
     cos,
     div,
     exp,

@@ -149,16 +149,25 @@ class Tanh(Op):
         return (g * (1 - y * y),)
 
 
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) on an array, computed as exp(min(x, 0)) / (1 + exp(-|x|)).
+
+    Both forms are equal (for x < 0 multiply 1 / (1 + exp(-x)) by exp(x) / exp(x)), but
+    here no exponent is ever positive, so nothing overflows for large |x|, and tiny
+    results such as sigmoid(-100) = 3.7e-44 keep their full relative precision.
+    """
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
 class Sigmoid(Op):
     """y = 1 / (1 + exp(-x));   dy/dx = y (1 - y)
 
-    Computed as exp(-|x|) based branches so that no exp overflows for large |x|.
+    Computed by ``stable_sigmoid``, so that no exp overflows for large |x|.
     """
 
     @staticmethod
     def forward(ctx, x):
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        y = stable_sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
@@ -333,7 +342,14 @@ class Pow(Op):
         need = ctx.needs_input_grad
         ga = gb = None
         if need[0]:
-            ga = g * b * np.power(a, b - 1)
+            # d/da a^0 = 0 also at a = 0, where b a^(b-1) is 0 * inf = nan (PyTorch gives 0 too)
+            if isinstance(b, int | float | np.number):  # a number exponent (x ** 2): the usual case
+                ga = g * b * np.power(a, b - 1) if b != 0 else g * 0
+            else:
+                ga = g * b * np.power(a, b - 1)
+                both_zero = (_raw(a) == 0) & (_raw(b) == 0)
+                if np.any(both_zero):
+                    ga = np.where(both_zero, 0, ga)
         if need[1]:
             safe_log = np.log(np.where(a == 0, 1, a))  # a^b log a -> 0 as a -> 0 for b > 0
             gb = g * np.power(a, b) * safe_log
@@ -417,6 +433,22 @@ class Clone(Op):
         return (g,)
 
 
+class Contiguous(Op):
+    """y = x copied into row-major (C) order;   dy/dx = 1
+
+    Same values; only the memory layout changes, e.g. of a transposed view, so that the
+    matrix products that read it run on the fast path of BLAS.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, order="C")
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,)
+
+
 # ---------------------------------------------------------------------------- functions
 
 
@@ -456,7 +488,18 @@ def _scalar_or_tensor(op: str, s: Any, t: Tensor) -> Any:
             return _ScalarCast(s, np.dtype(np.int64))
         return s
     if isinstance(s, np.ndarray | list | tuple):
-        other = Tensor(s) if not isinstance(s, np.ndarray) else Tensor._make(s, False, None)
+        if isinstance(s, np.ndarray):
+            if s.dtype.kind not in "fiub":  # complex, object, strings: no silent casts
+                raise TypeError(
+                    f"{op}: unsupported operand dtype {s.dtype} (array of shape {s.shape}) with a "
+                    f"Tensor of shape {t.shape}, dtype {t.dtype}; supported are float, int and bool"
+                )
+            other = Tensor._make(s, False, None)
+        else:
+            try:
+                other = Tensor(s)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{op}: cannot use this {type(s).__name__} as an operand: {e}") from None
         return _operands(op, t, other)[1]
     raise TypeError(
         f"{op}: unsupported operand type {type(s).__name__} with a Tensor of shape {t.shape}, "
@@ -511,6 +554,8 @@ def div(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - torch's name
+    if isinstance(exponent, Tensor) and exponent.data.dtype == np.bool_:
+        _no_bool(input, "pow")  # bool ** bool: numpy would answer in int8; PyTorch refuses
     return _binary(Pow, "pow", input, exponent)
 
 
@@ -568,6 +613,11 @@ def _unary(op_cls: type[Op], name: str, x: Any, floats_only: bool = True) -> Ten
 
 
 def neg(x: Tensor) -> Tensor:
+    if isinstance(x, Tensor) and x.data.dtype == np.bool_:
+        raise RuntimeError(
+            f"neg: negation, the `-` operator, on a bool tensor (shape {x.shape}) is not supported; "
+            "to invert a mask use the `~` operator or logical_not()"
+        )
     return _unary(Neg, "neg", x, floats_only=False)
 
 
@@ -608,7 +658,13 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
+    _no_bool(x, "relu")
     return _unary(Relu, "relu", x, floats_only=False)
+
+
+def _no_bool(x: Any, op: str) -> None:
+    if isinstance(x, Tensor) and x.data.dtype == np.bool_:
+        raise RuntimeError(f"{op}: boolean inputs are not supported (got a bool tensor of shape {x.shape})")
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
@@ -616,6 +672,8 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001
 
 
 def square(x: Tensor) -> Tensor:
+    if isinstance(x, Tensor) and x.data.dtype == np.bool_:
+        x = cast(x, np.int64)  # numpy would square bools into int8; PyTorch gives int64
     return _unary(Square, "square", x, floats_only=False)
 
 
@@ -624,6 +682,8 @@ def reciprocal(x: Tensor) -> Tensor:
 
 
 def sign(x: Tensor) -> Tensor:
+    if isinstance(x, Tensor) and x.data.dtype == np.bool_:
+        return clone(x)  # numpy has no sign for bool; sign(True) = True as in PyTorch
     return _unary(Sign, "sign", x, floats_only=False)
 
 
@@ -631,7 +691,25 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """Limit values to [min, max]; either bound may be None or a Tensor."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clamp: expected a Tensor, got {type(input).__name__}")
+    bounds = [b for b in (min, max) if b is not None]
+    for b in bounds:
+        if not isinstance(b, Tensor | int | float | np.number):
+            raise TypeError(f"clamp: min and max must be numbers or Tensors, got {type(b).__name__}")
+    kind = input.data.dtype.kind
+    if kind != "f" and any(isinstance(b, float | np.floating) for b in bounds):
+        input = cast(input, dtypes.get_default_dtype())  # clamp(int tensor, 0.5) is a float result
+    elif kind == "b" and any(not isinstance(b, Tensor | bool | np.bool_) for b in bounds):
+        input = cast(input, np.int64)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        try:
+            np.broadcast_shapes(input.shape, *(np.shape(_raw(b)) for b in bounds))
+        except ValueError:
+            raise RuntimeError(
+                f"clamp: input of shape {input.shape} and bounds of shapes "
+                f"{[np.shape(_raw(b)) for b in bounds]} cannot be broadcast together"
+            ) from None
         # Tensor bounds: choose with `where` so that, as in PyTorch, x keeps gradient 1 on
         # the boundary and a bound gets the gradient only where it strictly wins
         # (maximum/minimum would split ties 1/2 - 1/2).
@@ -657,5 +735,12 @@ def cast(x: Any, dtype: Any) -> Tensor:
     return Cast.apply(x, dtype=dt)
 
 
+def contiguous(x: Tensor) -> Tensor:
+    """``x`` itself if its data is already in row-major order, else a copy that is (as PyTorch)."""
+    return x if x.data.flags.c_contiguous else Contiguous.apply(x)
+
+
 def clone(x: Tensor) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clone: expected a Tensor, got {type(x).__name__}")
     return Clone.apply(x)

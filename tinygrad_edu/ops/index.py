@@ -26,7 +26,10 @@ def _one(i: Any) -> Any:
     if isinstance(i, Tensor):
         i = i.data
     elif isinstance(i, list):
-        i = np.asarray(i)
+        try:
+            i = np.asarray(i)
+        except ValueError:
+            raise IndexError(f"getitem: a list used as an index must be rectangular, got {i!r}") from None
         if i.size == 0:
             i = i.astype(np.int64)
     if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
@@ -74,10 +77,51 @@ class IndexAdd(Op):
         return (GetItem.dual(gg, index=ctx.index),)
 
 
+def _is_int(i: Any) -> bool:
+    if isinstance(i, np.ndarray):
+        return i.ndim == 0 and i.dtype.kind in "iu"
+    return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_)
+
+
+def torch_stages(index: Any) -> tuple[tuple, tuple] | None:
+    """PyTorch's order for an index mixing ints and index arrays: ``x[basic][advanced]``.
+
+    PyTorch applies ints (and 0-d int tensors), slices, None and Ellipsis first, then the
+    index arrays. numpy instead treats an int as one more index array, which moves the
+    indexed dimensions to the front when an int and an array are apart: for x of shape
+    (3, 4, 5), ``x[0, :, [0, 1]]`` has shape (4, 2) in PyTorch but (2, 4) in numpy.
+    Returns None when numpy's single step already gives PyTorch's result.
+    """
+    if not isinstance(index, tuple):
+        return None
+    arrays = [isinstance(i, np.ndarray) and i.ndim > 0 for i in index]
+    if not (any(arrays) and any(_is_int(i) for i in index)):
+        return None
+    basic: list = []
+    advanced: list = []
+    for i, is_array in zip(index, arrays):
+        if is_array:  # left for the second step; a bool mask spans one dim per mask dim
+            basic += [slice(None)] * (i.ndim if i.dtype == np.bool_ else 1)
+            advanced.append(i)
+        elif _is_int(i):
+            basic.append(i)  # its dim is gone after the first step
+        elif i is Ellipsis:
+            basic.append(i)
+            advanced.append(i)
+        else:  # a slice, or None whose new dim exists after the first step
+            basic.append(i)
+            advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
     idx = index_to_numpy(index)
+    stages = torch_stages(idx)
     try:
-        out = GetItem.apply(x, index=idx)
+        if stages is None:
+            out = GetItem.apply(x, index=idx)
+        else:
+            out = GetItem.apply(GetItem.apply(x, index=stages[0]), index=stages[1])
     except IndexError as e:
         raise IndexError(f"getitem: {e} (tensor of shape {x.shape}, index {index!r})") from None
     if out.data.base is not None and _is_basic(idx):
@@ -89,10 +133,36 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     from ..tensor import _wrap_dim
 
     d = _wrap_dim(dim, input.ndim, "index_select")
-    return getitem(input, (slice(None),) * d + (index,))
+    idx = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"index_select: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be a 0-D or 1-D tensor, got shape {idx.shape}")
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # PyTorch: no negative indices here
+        raise IndexError(
+            f"index_select: index out of range: values in [{idx.min()}, {idx.max()}] for dim {dim} of "
+            f"size {n} (tensor of shape {input.shape})"
+        )
+    return getitem(input, (slice(None),) * d + (idx.reshape(-1),))
 
 
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:  # noqa: A002
     from .elementwise import where
 
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: the mask must be a bool tensor, got dtype {m.dtype}")
+    try:
+        grown = np.broadcast_shapes(m.shape, input.shape) != input.shape
+    except ValueError:
+        grown = True
+    if grown:
+        raise RuntimeError(
+            f"masked_fill: mask of shape {m.shape} does not broadcast to the input shape {input.shape}"
+        )
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(
+            f"masked_fill: value must be a number or a 0-D tensor, got a tensor of shape {value.shape}"
+        )
     return where(mask, value, input)

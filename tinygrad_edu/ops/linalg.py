@@ -11,6 +11,8 @@ whose extra dimension is removed from the result, as in numpy and PyTorch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Op
@@ -54,6 +56,50 @@ class MatMul(Op):
         return ga, gb
 
 
+class Linear(Op):
+    """y = x W^T + b;   dL/dx = g W,  dL/dW = g^T x,  dL/db = sum of g over all rows
+
+    ``nn.Linear``'s map as one op, for x of shape (*, in), W (out, in), b (out,) or None.
+    Composed from matmul, transpose and add it computes the same values, but its backward
+    would produce dL/dW as the transpose of x^T g: a strided view that has to be copied
+    into W's layout, plus a broadcast bias gradient that the engine sums afterwards.
+    Here g^T x comes out of one matrix product already in W's (out, in) layout, and the
+    leading dimensions of x are flattened into rows so that one product sums over all of them:
+
+        dL/dW = sum over rows r of g_r^T x_r = G^T X,   G: (rows, out),  X: (rows, in)
+
+    ``w_t`` (optional): a row-major copy of W^T, for callers that apply one W many times
+    (an RNN's time steps). x @ W^T reads W transposed, which BLAS does measurably slower
+    than a plain product for small x; with the copy made once, forward reads the copy
+    and backward uses W itself (g W), so both products are plain ones.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, w_t=None):
+        ctx.save_for_backward(x, w)
+        y = np.matmul(x, w.T if w_t is None else w_t)
+        if b is not None:
+            y += b  # in place: y is a fresh array, and one temporary fewer per layer
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = np.matmul(g, w)
+        if need[1] or need[2]:
+            n = math.prod(g.shape[:-1])  # not -1: reshape can't infer it when in or out is 0
+            rows = g.reshape((n, g.shape[-1]))  # (rows, out)
+            # .T and .sum(0) mean the same for arrays and Tensors (create_graph=True)
+            if need[1]:
+                gw = rows.T @ x.reshape((n, x.shape[-1]))
+            if need[2]:
+                gb = rows.sum(0)
+        return gx, gw, gb
+
+
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Matrix product with numpy/PyTorch semantics (1-D, 2-D, and batched N-D broadcasting)."""
     a, b = _operands("matmul", input, other)
@@ -91,10 +137,19 @@ def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {input.shape} and {mat2.shape}")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mm: shapes {input.shape} and {mat2.shape} cannot be multiplied")
     return matmul(input, mat2)
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    for what, v in (("input", input), ("vec2", vec2)):
+        if not isinstance(v, Tensor) or v.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D tensors, got {what} of shape {np.shape(_raw(v))}")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+def _raw(x: object) -> object:
+    return x.data if isinstance(x, Tensor) else x
 
 

@@ -27,7 +27,14 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     """``dim`` (None, int, tuple or list) as a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    if isinstance(dim, int | np.integer):
+        dims = (dim,)
+    elif isinstance(dim, tuple | list):
+        dims = tuple(dim)
+    else:
+        raise TypeError(
+            f"{op}: dim must be an int or a tuple of ints, got {dim!r} of type {type(dim).__name__}"
+        )
     n = builtins.max(ndim, 1)
     out = []
     for d in dims:
@@ -121,6 +128,8 @@ def _prod_of_others(x: Any, axis: int) -> Any:
         others = np.where(np.eye(n, dtype=bool), 1, xm.unsqueeze(-2))
         return np.moveaxis(prod(others, dim=-1), -1, axis)
     xm = np.moveaxis(x, axis, -1)
+    if xm.shape[-1] == 0:
+        return np.zeros(x.shape, dtype=x.dtype)  # an empty product has no factors to differentiate
     ones = np.ones(xm.shape[:-1] + (1,), dtype=x.dtype)
     left = np.cumprod(np.concatenate([ones, xm[..., :-1]], axis=-1), axis=-1)
     right = np.cumprod(np.concatenate([ones, xm[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
@@ -241,8 +250,9 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa
 def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool, op: str) -> Tensor:
     x = _need_tensor(x, op)
     axes = normalize_dims(None if dim == () else dim, x.ndim, op)
-    if x.data.size == 0:
-        raise RuntimeError(
+    if any(x.shape[a] == 0 for a in axes):
+        # PyTorch: IndexError when a given dim is empty, RuntimeError when reducing everything
+        raise (RuntimeError if dim in ((), None) else IndexError)(
             f"{op}: expected a non-empty tensor (got shape {x.shape}) to reduce over dim={dim}"
         )
     return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=largest)
@@ -315,8 +325,10 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
     x = _need_tensor(x, op)
-    if x.data.size == 0:
-        raise RuntimeError(f"{op}: expected a non-empty tensor, got shape {x.shape}")
+    if dim is not None and not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
+    if x.data.size == 0 and (dim is None or x.ndim == 0 or x.shape[normalize_dims(dim, x.ndim, op)[0]] == 0):
+        raise IndexError(f"{op}: expected a non-empty tensor (got shape {x.shape}) to reduce over dim={dim}")
     if dim is None:
         r = fn(x.data)
         if keepdim:

@@ -241,6 +241,11 @@ def moveaxis(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A
     n = input.ndim
     src = [_wrap_dim(s, n, "moveaxis") for s in src]
     dst = [_wrap_dim(d, n, "moveaxis") for d in dst]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(
+            f"moveaxis: source {source} and destination {destination} must be the same number of "
+            f"distinct dims (tensor of shape {input.shape})"
+        )
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -265,6 +270,8 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
 def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """Insert a size-1 dim at ``dim`` (in [-ndim-1, ndim])."""
     n = input.ndim + 1
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
         raise IndexError(
             f"unsqueeze: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
@@ -312,6 +319,8 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     """Tile the tensor: ``x.repeat(2, 3)`` (as ``torch.Tensor.repeat``, i.e. ``np.tile``)."""
     reps = _sizes(sizes, "repeat")
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {list(reps)}")
     if len(reps) < input.ndim:
         raise RuntimeError(
             f"repeat: number of dimensions of repeat dims ({len(reps)}) can not be smaller than "
@@ -325,6 +334,9 @@ def _check_tensors(tensors: Any, op: str) -> list[Tensor]:
         raise TypeError(f"{op}: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
         raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor | np.ndarray | list | tuple | int | float | np.number):
+            raise TypeError(f"{op}: expected a Tensor as element {i} of the list, got {type(t).__name__}")
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     # PyTorch's promotion: integers meeting floats take the float dtype (int64 + float32 is
     # float32, where numpy's result_type would say float64)
@@ -396,6 +408,13 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
             raise RuntimeError(f"split: split_size must be positive, got {step}")
         sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
     else:
+        if not isinstance(split_size_or_sections, list | tuple) or not all(
+            isinstance(s, int | np.integer) and s >= 0 for s in split_size_or_sections
+        ):
+            raise TypeError(
+                f"split: split_size_or_sections must be an int or a list of non-negative ints, "
+                f"got {split_size_or_sections!r}"
+            )
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise RuntimeError(
@@ -408,6 +427,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """Split into ``chunks`` pieces of size ceil(n / chunks) (possibly fewer pieces, as PyTorch)."""
+    if not isinstance(chunks, int | np.integer):
+        raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     d = _wrap_dim(dim, input.ndim, "chunk")
@@ -429,6 +450,8 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     ``mode`` is ``constant`` (with ``value``), ``reflect``, ``replicate`` or ``circular``;
     negative widths crop, as in ``torch.nn.functional.pad``.
     """
+    if not all(isinstance(p, int | np.integer) for p in pad):
+        raise TypeError(f"pad: padding sizes must be ints, got {tuple(pad)}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise RuntimeError(
@@ -438,6 +461,12 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     widths = [(0, 0)] * input.ndim
     for k in range(len(pad) // 2):
         widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    for axis, ((lo, hi), n) in enumerate(zip(widths, input.shape)):
+        if n + lo + hi < 0 or (mode == "constant" and n + min(lo, 0) + min(hi, 0) < 0):
+            raise RuntimeError(
+                f"pad: padding {(lo, hi)} would give dim {axis} (size {n}) of the input of shape "
+                f"{input.shape} a negative size"
+            )
     if mode == "constant":
         crop = tuple(slice(max(0, -lo), n - max(0, -hi)) for (lo, hi), n in zip(widths, input.shape))
         x = input[crop] if any(lo < 0 or hi < 0 for lo, hi in widths) else input
@@ -453,6 +482,15 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         if not lo and not hi:
             continue
         n = input.shape[axis]
+        if n == 0:
+            raise RuntimeError(
+                f"pad: {mode} padding of dim {axis}, which is empty (input shape {input.shape})"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError(
+                f"pad: circular padding ({lo}, {hi}) of dim {axis} (size {n}) would wrap around "
+                "more than once"
+            )
         idx = np.arange(-lo, n + hi)
         if mode == "reflect":
             if lo >= n or hi >= n:

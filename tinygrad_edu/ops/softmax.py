@@ -30,8 +30,9 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        s = e / np.sum(e, axis=axis, keepdims=True)
+        # initial=-inf: a softmax over an empty dim is empty, not a max-of-nothing error
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # (array methods:
+        s = e / e.sum(axis=axis, keepdims=True)  # forward only sees arrays; no np.* wrappers)
         ctx.save_for_backward(s)
         ctx.axis = axis
         return s
@@ -50,8 +51,8 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        z = x - np.max(x, axis=axis, keepdims=True)
-        y = z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+        z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state
+from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state, check_lr
 
 __all__ = ["Adagrad"]
 
@@ -55,6 +55,7 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
+        check_lr(lr)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:

@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state
+from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state, check_lr
 
 __all__ = ["Adam", "AdamW"]
 
 
 def _check_adam_args(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
+    check_lr(lr)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
     if not 0.0 <= eps:

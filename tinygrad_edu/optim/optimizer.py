@@ -342,6 +342,11 @@ def _load_state_value(p: Tensor, param_id: Any, key: str, value: Any) -> Any:
         return _scalar_state(float(value))  # an old-style plain-number counter
     if isinstance(value, np.ndarray | np.generic):
         value = Tensor(value)
+    if isinstance(value, str | bytes):  # would only fail later, deep inside step()
+        raise ValueError(
+            f"loaded state dict has state {key!r} for parameter {param_id} that is a "
+            f"{type(value).__name__} ({value!r:.40}); optimizer state holds tensors and numbers"
+        )
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     arr = value.data
@@ -366,3 +371,10 @@ def _check_torch_only_options(name: str, differentiable: bool) -> None:
             f"{name}: differentiable=True is not supported; tinygrad_edu optimizers update "
             "parameters in place under no_grad"
         )
+
+
+def check_lr(lr: Any) -> None:
+    """A learning rate read from a config file as the string "1e-3" would otherwise fail on
+    the ``lr < 0`` check with Python's "'<' not supported between 'str' and 'float'"."""
+    if isinstance(lr, bool) or not isinstance(lr, int | float | np.number | Tensor):
+        raise TypeError(f"Invalid learning rate: {lr!r} (a {type(lr).__name__}); lr must be a number")

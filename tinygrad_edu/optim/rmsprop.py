@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state
+from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, _scalar_state, check_lr
 
 __all__ = ["RMSprop"]
 
@@ -58,6 +58,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
+        check_lr(lr)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:

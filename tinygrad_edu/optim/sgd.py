@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_torch_only_options, _mark_updated
+from .optimizer import Optimizer, _check_torch_only_options, _mark_updated, check_lr
 
 __all__ = ["SGD"]
 
@@ -56,6 +56,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
+        check_lr(lr)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:

@@ -46,6 +46,17 @@ def _tensor(x: Any, fn: str) -> Tensor:
     return x
 
 
+def _number(v: Any, fn: str, what: str) -> None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise TypeError(f"{fn}: {what} must be a number, got {v!r} of type {type(v).__name__}")
+
+
+def _no_bool(x: Tensor, fn: str) -> Tensor:
+    if x.data.dtype.kind == "b":  # clipping a bool makes no sense; PyTorch refuses too
+        raise RuntimeError(f"{fn}: bool inputs are not supported (got a bool tensor of shape {x.shape})")
+    return x
+
+
 def _float(x: Any, fn: str) -> Tensor:
     x = _tensor(x, fn)
     return x if x.data.dtype.kind == "f" else E.cast(x, dtypes.get_default_dtype())
@@ -61,7 +72,9 @@ def hardtanh(
 ) -> Tensor:
     """x clipped to [min_val, max_val]. Unlike ``clamp``, the gradient is 0 *on* the
     boundaries as well as outside them (PyTorch's rule for hardtanh/relu6)."""
-    x = _tensor(input, "hardtanh")
+    x = _no_bool(_tensor(input, "hardtanh"), "hardtanh")
+    _number(min_val, "hardtanh", "min_val")
+    _number(max_val, "hardtanh", "max_val")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     # On and outside the boundaries the output is a constant: the clamp of a detached x.
@@ -70,18 +83,20 @@ def hardtanh(
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
-    return hardtanh(_tensor(input, "relu6"), 0.0, 6.0)
+    return hardtanh(_no_bool(_tensor(input, "relu6"), "relu6"), 0.0, 6.0)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, negative_slope * x otherwise (so the gradient at 0 is negative_slope)."""
     x = _float(input, "leaky_relu")
+    _number(negative_slope, "leaky_relu", "negative_slope")
     return E.where(x > 0, x, x * negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     x = _float(input, "elu")
+    _number(alpha, "elu", "alpha")
     # exp is taken of min(x, 0) only: exp(large x) would overflow to inf in the branch that
     # `where` discards, and its zero gradient times inf would still make NaN.
     neg = expm1(E.clamp(x, max=0.0))
@@ -131,6 +146,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     exp(z) underflows to 0 and log1p(0) = 0, which is the correct limit.
     """
     x = _float(input, "softplus")
+    _number(beta, "softplus", "beta")
+    _number(threshold, "softplus", "threshold")
     z = x if beta == 1 else x * beta
     soft = E.log1p(E.exp(E.clamp(z, max=threshold)))
     if beta != 1:

@@ -392,6 +392,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     if not isinstance(output_size, tuple | list) or len(output_size) != 2:
         raise TypeError(f"{op}: output_size must be an int or a pair of ints/None, got {output_size!r}")
     h, w = x.shape[-2:]
+    if h == 0 or w == 0:
+        raise RuntimeError(f"{op}: expected an input with non-empty spatial dims, got shape {x.shape}")
     oh, ow = (n if o is None else int(o) for o, n in zip(output_size, (h, w)))
     if oh < 1 or ow < 1:
         raise RuntimeError(f"{op}: output_size must be positive, got {tuple(output_size)}")

@@ -83,6 +83,10 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     check_p(p, "dropout2d")
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout2d: expected a Tensor as input, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"dropout2d: feature dropout requires at least 2 dimensions in the input, got shape {input.shape}"
+        )
     if input.ndim not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "

@@ -8,7 +8,9 @@ engine sums the gradient of W and b over all of them.
 
 from __future__ import annotations
 
-from ...ops.linalg import matmul
+import numpy as np
+
+from ...ops.linalg import Linear, matmul
 from ...tensor import Tensor
 
 __all__ = ["linear"]
@@ -39,7 +41,29 @@ def check_linear_input(name: str, input: Tensor, weight: Tensor) -> None:  # noq
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias, for input of shape (*, in_features)."""
     check_linear_input("linear", input, weight)
+    if weight.ndim == 2 and (bias is None or (
+        isinstance(bias, Tensor) and bias.shape == weight.shape[:1] and bias.dtype == weight.dtype
+    )):
+        return Linear.apply(input, weight, bias)  # the usual case, as one op (see ops.linalg.Linear)
+    if bias is not None:
+        _check_bias(bias, input, weight)
     out = matmul(input, weight.T if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias
     return out
+
+
+def _check_bias(bias: object, input: Tensor, weight: Tensor) -> None:  # noqa: A002
+    """The bias is added to the output, of shape (*, out_features): it must broadcast to that
+    shape without enlarging it, and have the weight's dtype."""
+    if not isinstance(bias, Tensor):
+        raise TypeError(f"linear: expected bias to be a Tensor or None, got {type(bias).__name__}")
+    out = input.shape[:-1] + weight.shape[:1] if weight.ndim == 2 else input.shape[:-1]
+    try:
+        fits = np.broadcast_shapes(bias.shape, out) == out
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"linear: bias of shape {bias.shape} does not broadcast to the output shape {out}")
+    if bias.dtype != weight.dtype:
+        raise RuntimeError(f"linear: bias dtype {bias.dtype} differs from weight dtype {weight.dtype}")

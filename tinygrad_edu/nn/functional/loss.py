@@ -105,6 +105,11 @@ def _constant(x: Tensor, t: Any) -> np.ndarray:
     return np.asarray(t.data if isinstance(t, Tensor) else t, dtype=x.dtype)
 
 
+def _range_of(a: np.ndarray) -> str:
+    """What is wrong with values that should lie in [0, 1], for an error message."""
+    return "NaN values" if np.isnan(a).any() else f"values in [{a.min()}, {a.max()}]"
+
+
 def _check_fits(name: str, what: str, w: Tensor, x: Tensor) -> None:
     """``w`` must broadcast to ``x``'s shape without making the result larger."""
     try:
@@ -392,13 +397,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError(
             f"{name}: all elements of input should be between 0 and 1 (probabilities, e.g. the output "
-            f"of sigmoid), got values in [{np.nanmin(x)}, {np.nanmax(x)}]; for raw scores (logits) use "
+            f"of sigmoid), got {_range_of(x)}; for raw scores (logits) use "
             "binary_cross_entropy_with_logits"
         )
     if y.size and not ((y >= 0) & (y <= 1)).all():
         raise RuntimeError(
-            f"{name}: all elements of target should be between 0 and 1, got values in "
-            f"[{np.nanmin(y)}, {np.nanmax(y)}]"
+            f"{name}: all elements of target should be between 0 and 1, got {_range_of(y)}"
         )
     loss = BinaryCrossEntropy.apply(input, _as_dtype_of(input, target))
     if weight is not None:

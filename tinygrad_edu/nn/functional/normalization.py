@@ -40,6 +40,26 @@ def _need_tensor(x: Any, name: str, op: str) -> Tensor:
     return x
 
 
+def normalized_shape_tuple(normalized_shape: Any, op: str) -> tuple[int, ...]:
+    """``normalized_shape`` (an int or a sequence of ints) as a tuple, checked."""
+    if isinstance(normalized_shape, int | np.integer):
+        normalized_shape = (normalized_shape,)
+    if not isinstance(normalized_shape, tuple | list) or not all(
+        isinstance(n, int | np.integer) and not isinstance(n, bool) for n in normalized_shape
+    ):
+        raise TypeError(f"{op}: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}")
+    if any(n < 0 for n in normalized_shape):
+        raise RuntimeError(f"{op}: normalized_shape must not be negative, got {tuple(normalized_shape)}")
+    return tuple(int(n) for n in normalized_shape)
+
+
+def _float_input(x: Any, op: str) -> Tensor:
+    x = _need_tensor(x, "input", op)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype} (convert with .float())")
+    return x
+
+
 def _update_running(stat: Tensor, batch_value: np.ndarray, momentum: float) -> None:
     """stat <- (1 - momentum) * stat + momentum * batch_value, in place (buffers keep their identity)."""
     with no_grad():
@@ -50,7 +70,7 @@ def _update_running(stat: Tensor, batch_value: np.ndarray, momentum: float) -> N
 def _batch_norm(op: str, input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                 weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
                 eps: float) -> Tensor:
-    x = _need_tensor(input, "input", op)
+    x = _float_input(input, op)
     if x.ndim < 2:
         raise ValueError(
             f"{op}: expected an input with at least 2 dims (N, C, ...), got shape {tuple(x.shape)}"
@@ -110,10 +130,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def _layer_norm(op: str, input: Tensor, normalized_shape: Any, weight: Tensor | None,  # noqa: A002
                 bias: Tensor | None, eps: float) -> Tensor:
-    x = _need_tensor(input, "input", op)
-    if isinstance(normalized_shape, int | np.integer):
-        normalized_shape = (normalized_shape,)
-    ns = tuple(int(n) for n in normalized_shape)
+    x = _float_input(input, op)
+    ns = normalized_shape_tuple(normalized_shape, op)
     k = len(ns)
     if k == 0 or k > x.ndim or tuple(x.shape[-k:]) != ns:
         dims = ", ".join(str(n) for n in ns)

@@ -1,0 +1,1 @@
+"""tinygrad_edu's benchmark suite: ``python -m benchmarks`` (see ``run.py``)."""
