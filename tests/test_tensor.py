@@ -400,3 +400,22 @@ def test_numpy_function_without_differentiable_version_refuses_grad_tensors():
     with pytest.raises(TypeError, match="differentiable"):
         np.cumsum(x)
     np.testing.assert_array_equal(np.cumsum(x.detach()), [1.0, 3.0])
+
+
+def test_setitem_mixing_ints_and_index_arrays_uses_pytorchs_order():
+    # x[0, :, [0, 1]] has shape (4, 2) in PyTorch (numpy would make it (2, 4))
+    x = tg.zeros(3, 4, 5)
+    v = np.arange(8, dtype=np.float32).reshape(4, 2)
+    x[0, :, [0, 1]] = v
+    expected = np.zeros((3, 4, 5), np.float32)
+    expected[0, :, 0], expected[0, :, 1] = v[:, 0], v[:, 1]
+    np.testing.assert_array_equal(x.data, expected)
+    np.testing.assert_array_equal(x[0, :, [0, 1]].data, v)
+
+
+def test_setitem_with_an_empty_ellipsis_between_index_arrays_uses_pytorchs_order():
+    y = tg.zeros(5, 3, 4)
+    w = np.arange(10, dtype=np.float32).reshape(5, 2)
+    y[:, [0, 1], ..., [0, 1]] = w
+    np.testing.assert_array_equal(y[:, [0, 1], ..., [0, 1]].data, w)
+    assert y.data[0, 0, 0] == w[0, 0] and y.data[4, 1, 1] == w[4, 1]

@@ -454,8 +454,15 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
+        from .ops import index as _index
+
+        idx = _index.expand_ellipsis(_ops.index_to_numpy(index), self.data.ndim)
+        stages = _index.torch_stages(idx)  # PyTorch's order when ints mix with index arrays
         try:
-            self.data[_ops.index_to_numpy(index)] = _raw(value)
+            if stages is None:
+                self.data[idx] = _raw(value)
+            else:  # the first stage is basic indexing: a view, so the write goes through
+                self.data[stages[0]][stages[1]] = _raw(value)
         except (IndexError, ValueError) as e:
             raise type(e)(f"__setitem__: tensor of shape {self.shape}: {e}") from None
         self._vc[0] += 1

@@ -137,20 +137,27 @@ def _np_expand(x: np.ndarray, *sizes: int) -> np.ndarray:
     return np.broadcast_to(x, shape)
 
 
-def torch_style_index(index: tuple) -> tuple[tuple, tuple | None]:
+def torch_style_index(index: tuple, ndim: int) -> tuple[tuple, tuple | None]:
     """Split an index into PyTorch's two stages: ``x[basic][advanced]``.
 
     PyTorch applies ints, slices, None and Ellipsis first and only then the index arrays,
     so an int never counts as an advanced index. numpy instead broadcasts ints with the
     arrays, which moves the indexed dimensions to the front when an int and an array are
     separated by a slice: for x of shape (3, 4, 5), ``x[0, :, [0, 1]]`` is (4, 2) in PyTorch
-    and (2, 4) in numpy. Returns (basic, advanced), advanced None when no array is present.
+    and (2, 4) in numpy. For the same reason an Ellipsis is written out as the slices it
+    stands for: numpy counts even an empty one as separating two arrays, PyTorch does not.
+    Returns (basic, advanced), advanced None when no array is present.
     """
     def is_array(i: Any) -> bool:
         return isinstance(i, list | np.ndarray)
 
     if not any(is_array(i) for i in index):
         return index, None
+    if any(i is Ellipsis for i in index):
+        spanned = sum(np.ndim(i) if is_array(i) and np.asarray(i).dtype == bool else i is not None
+                      for i in index if i is not Ellipsis)
+        k = [i is Ellipsis for i in index].index(True)
+        index = index[:k] + (slice(None),) * (ndim - spanned) + index[k + 1:]
     basic, advanced = [], []
     for i in index:
         if is_array(i):
@@ -200,7 +207,7 @@ def weights(shape: tuple[int, ...], seed: int) -> np.ndarray:
 
 
 def _np_getitem(x: np.ndarray, index: Any) -> np.ndarray:
-    basic, advanced = torch_style_index(index if isinstance(index, tuple) else (index,))
+    basic, advanced = torch_style_index(index if isinstance(index, tuple) else (index,), x.ndim)
     y = x[basic]
     if advanced is not None:
         y = y[tuple(np.asarray(i) if isinstance(i, list) else i for i in advanced)]
@@ -246,8 +253,7 @@ NUMPY: dict[str, Callable[..., np.ndarray]] = {
     "max_all": np.max, "min_all": np.min,
     "pieces": _np_pieces,
     "repeat": lambda x, sizes: np.tile(x, sizes),
-    "narrow": lambda x, dim, start, length: np.take(x, range(start % x.shape[dim], start % x.shape[dim] + length),
-                                                   axis=dim),
+    "narrow": lambda x, dim, start, length: np.take(x, np.arange(length) + start % x.shape[dim], axis=dim),
     "index_select": lambda x, dim, index: np.take(x, index, axis=dim),
     "masked_fill": lambda x, c, value: np.where(c > 0, value, x),
     "pad": _np_pad,
@@ -775,7 +781,7 @@ class _Builder:
         if i is None:
             return None
         ndim = self.values[i].ndim
-        extra = self.draw(st.integers(0, 4 - ndim))
+        extra = self.draw(st.integers(0 if ndim else 1, 4 - ndim))  # torch's repeat needs a size
         return self.emit(op, (i,), sizes=tuple(self.draw(st.integers(1, 3)) for _ in range(ndim + extra)))
 
     def narrow(self, op: str) -> Any:
@@ -825,10 +831,8 @@ class _Builder:
             sizes = [shape[len(shape) - 1 - j // 2] for j in range(2 * k)]  # the dim each width pads
             top = {"reflect": lambda n: n - 1, "replicate": lambda n: 2, "circular": lambda n: n}[mode]
             pad = [self.draw(st.integers(0, min(2, top(n)))) for n in sizes]
-        try:
-            return self.emit(op, (i,), pad=tuple(pad), mode=mode, value=self.draw(st.sampled_from([0.0, 1.5])))
-        except ValueError:
-            return None  # a crop that leaves nothing
+        value = self.draw(st.sampled_from([0.0, 1.5]))
+        return self.emit(op, (i,), pad=tuple(pad), mode=mode, value=value)
 
     def movedim(self, op: str) -> Any:
         i = self.pick(lambda v: v.ndim > 0)
@@ -880,7 +884,8 @@ SHAPE_OPS = ("getitem", "reshape", "permute", "transpose", "unsqueeze", "squeeze
              "narrow", "index_select", "masked_fill", "pad", "movedim", "outer")
 
 # how often each op is drawn relative to the others: ops with many code paths more often
-WEIGHTS = {"getitem": 4, "matmul": 2, "cat": 2, "stack": 2, "expand": 2, "where": 2, "reshape": 2, "pieces": 2}
+WEIGHTS = {"getitem": 4, "matmul": 2, "cat": 2, "stack": 2, "expand": 2, "where": 2, "reshape": 2,
+           "pieces": 2}
 CHOICES = [op for op in FAMILIES for _ in range(WEIGHTS.get(op, 1))]
 
 

@@ -107,6 +107,13 @@ INT_ELLIPSIS_ARRAY = Program(
         Step("weighted_sum", (2,), {"seed": 0}),
     ),
 )
+# An Ellipsis standing for no dim between two index arrays: numpy counts it as separating
+# them (moving the indexed dim to the front), PyTorch does not. (1, 3) in PyTorch, (3, 1) before.
+EMPTY_ELLIPSIS = Program(
+    shapes=((1, 1, 1),),
+    seed=0,
+    steps=(Step("getitem", (0,), {"index": (None, [0, 0, 0], Ellipsis, [0, 0, 0], 0)}),),
+)
 # x*x*x + x with a 0-d x: the third gradient reaching x was added in place into a numpy
 # scalar (an in-progress engine optimisation): TypeError.
 ZERO_D_FAN_IN = Program(
@@ -163,6 +170,7 @@ def test_random_program_matches_torch(p: Program) -> None:
 @requires_torch
 @fuzz(100)
 @given(programs(ops=SHAPE_OPS))
+@example(EMPTY_ELLIPSIS)
 def test_random_shape_program_matches_torch(p: Program) -> None:
     """Programs of indexing, reshaping, broadcasting and matmul only: PyTorch's semantics."""
     check_against_torch(p)

@@ -27,6 +27,10 @@ MIXED_INDEXES = [
     ((1, Ellipsis, [4, 0]), lambda x: x[1][..., [4, 0]], (3, 4, 2)),
     (([True, False], 2, slice(None), [3, 1]), lambda x: x[:, 2][[True, False], :, [3, 1]], (2, 4)),
     ((np.array(1), slice(None), [0, 2]), lambda x: x[1][:, [0, 2]], (3, 2, 5)),  # 0-d array = int
+    # an Ellipsis that stands for no dim does not separate two arrays in PyTorch
+    ((slice(None), slice(None), [0, 1], Ellipsis, [0, 1]), lambda x: x[:, :, [0, 1], [0, 1]], (2, 3, 2)),
+    ((None, [0, 0, 1], Ellipsis, [2, 0, 0], 1, 0), lambda x: x[None, :, :, 1, 0][:, [0, 0, 1], [2, 0, 0]],
+     (1, 3)),
 ]
 
 

@@ -114,8 +114,29 @@ def torch_stages(index: Any) -> tuple[tuple, tuple] | None:
     return tuple(basic), tuple(advanced)
 
 
+def expand_ellipsis(index: Any, ndim: int) -> Any:
+    """Write an Ellipsis among index arrays as the full slices it stands for.
+
+    numpy counts an Ellipsis between two index arrays as separating them even when it
+    stands for no dim (and then moves the indexed dims to the front); PyTorch does not: for
+    x of shape (5, 3, 4), ``x[:, [0, 1], ..., [0, 1]]`` is (5, 2) in PyTorch, (2, 5) in numpy.
+    """
+    if not isinstance(index, tuple) or not any(i is Ellipsis for i in index):
+        return index
+    if not any(isinstance(i, np.ndarray) and i.ndim > 0 for i in index):
+        return index  # no index arrays: numpy and PyTorch agree (and the result stays a view)
+    used = 0
+    for i in index:
+        if isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            used += i.ndim  # a mask spans one dim per mask dim
+        elif not (i is None or i is Ellipsis or isinstance(i, bool | np.bool_)):
+            used += 1
+    k = next(n for n, i in enumerate(index) if i is Ellipsis)
+    return index[:k] + (slice(None),) * max(0, ndim - used) + index[k + 1:]
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
-    idx = index_to_numpy(index)
+    idx = expand_ellipsis(index_to_numpy(index), x.ndim)
     stages = torch_stages(idx)
     try:
         if stages is None:
