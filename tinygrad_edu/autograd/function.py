@@ -83,6 +83,10 @@ class Node:
     _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
     _trace: list | None = None  # forward call site, recorded under detect_anomaly
 
+    def op_name(self) -> str:
+        """The op's short name as graphs and traces show it (``mul``, ``exp``, ``max``)."""
+        return type(self).__name__.lower()
+
     def name(self) -> str:
         return type(self).__name__ + "Backward"
 

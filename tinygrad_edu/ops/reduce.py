@@ -91,12 +91,19 @@ class Extremum(Op):
             np.put_along_axis(w, index, True, axis=axes[0])
         ctx.save_for_backward(w.astype(x.dtype, copy=False))
         ctx.kept = y.shape
+        ctx.kind = "max" if largest else "min"
         return y if keepdim else y.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, g):
         (w,) = ctx.saved_tensors
         return (g.reshape(ctx.kept) * w,)
+
+    def op_name(self) -> str:
+        return self.kind
+
+    def name(self) -> str:
+        return self.kind.capitalize() + "Backward"
 
 
 class Prod(Op):

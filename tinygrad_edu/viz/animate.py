@@ -73,7 +73,7 @@ def backward_frames(
     for k, (kind, obj, g) in enumerate(steps):
         if kind == "op":
             key = ("op", id(obj))
-            op = type(obj).__name__.lower()
+            op = obj.op_name()
             what = f"{op}: its output's gradient is complete; passing it on to the inputs"
             edges = tuple((e.tail, e.head, e.input_index) for e in s.edges if e.op_node is obj)
         else:

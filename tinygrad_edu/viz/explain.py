@@ -329,7 +329,7 @@ def _steps(
                 notes.append(entry["broadcast"])
             inputs.append(entry)
         steps.append({
-            "kind": "op", "step": s, "op": cls.__name__.lower(), "node": node.name(),
+            "kind": "op", "step": s, "op": node.op_name(), "node": node.name(),
             "rule": rule, "forward_rule": fwd, "local_derivative": deriv,
             "expression": " = ".join(_forward_expr(labels, node)),
             "outputs": outputs, "output": outputs[0] if outputs else None,
@@ -357,7 +357,7 @@ def _forward_expr(labels: dict, node: Any) -> tuple[str, str]:
     args = ", ".join("const" if e is None else labels[_key(*e)] for e in node.next_functions)
     outs = [labels[(id(node), i)] for i in range(node._n_out)]
     lhs = outs[0] if len(outs) == 1 else (", ".join(outs) if len(outs) <= 3 else f"{outs[0]} ... {outs[-1]}")
-    return lhs, f"{type(node).__name__.lower()}({args})"
+    return lhs, f"{node.op_name()}({args})"
 
 
 def explain_steps(loss: Tensor, params: Any = None, gradient: Any = None) -> list[dict]:

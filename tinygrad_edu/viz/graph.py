@@ -374,7 +374,7 @@ def _item_label(s: _Structure, it: _Item, show_data: bool, show_grad: bool, max_
     grad = _MISSING
     if it.kind == "op":
         node = it.node
-        lines.append(type(node).__name__.lower())
+        lines.append(node.op_name())
         shapes = getattr(node, "_shapes", None) if node._n_out > 1 else None
         lines.append(", ".join(_shape_text(x) for x in shapes) if shapes else _shape_text(node._shape))
         # the op's output tensor itself, if we can know it: named in params, or retain_grad()
