@@ -106,6 +106,21 @@ def _gru_step(gi: Tensor, h: Tensor, hidden: Callable[[Tensor], Tensor]) -> Tens
     return (1 - z) * n + z * h
 
 
+def _check_features(name: str, input: Tensor, ndims: tuple, layout: str, dtype: Any, size: int) -> None:  # noqa: A002
+    """The input checks layers and cells share: a Tensor of ``ndims`` dims, the weights'
+    dtype, and ``size`` features in the last dim."""
+    _check_tensor(name, "input", input)
+    if input.ndim not in ndims:
+        raise ValueError(
+            f"{name}: expected input to be {layout}, got {input.ndim}-D input of shape {input.shape}"
+        )
+    _check_dtype(name, "input", input, dtype)
+    if input.shape[-1] != size:
+        raise RuntimeError(
+            f"{name}: expected input with last dimension {size} (input_size), got shape {input.shape}"
+        )
+
+
 def _time_steps(x: Tensor) -> list[Tensor]:
     # one multi-output op (ops.shape.Unbind): indexing x[t] for every t would cost O(T^2)
     # in backward, each slice sending back a zero-filled gradient of x's full size
@@ -271,19 +286,9 @@ class RNNBase(Module):
     def _check_input(self, input: Tensor) -> tuple[Tensor, bool]:  # noqa: A002
         """Validate ``input``; return it as (seq, batch, features) and whether it was batched."""
         name = type(self).__name__
-        _check_tensor(name, "input", input)
-        if input.ndim not in (2, 3):
-            raise ValueError(
-                f"{name}: expected input to be 2-D (seq, input_size) or 3-D "
-                f"({'batch, seq' if self.batch_first else 'seq, batch'}, input_size), "
-                f"got {input.ndim}-D input of shape {input.shape}"
-            )
-        _check_dtype(name, "input", input, self.weight_ih_l0.dtype)
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"{name}: expected input with last dimension {self.input_size} (input_size), "
-                f"got shape {input.shape}"
-            )
+        dims = "batch, seq" if self.batch_first else "seq, batch"
+        layout = f"2-D (seq, input_size) or 3-D ({dims}, input_size)"
+        _check_features(name, input, (2, 3), layout, self.weight_ih_l0.dtype, self.input_size)
         batched = input.ndim == 3
         x = input
         if not batched:
@@ -505,18 +510,8 @@ class RNNCellBase(Module):
 
     def _check_input(self, input: Tensor) -> tuple[Tensor, bool]:  # noqa: A002
         name = type(self).__name__
-        _check_tensor(name, "input", input)
-        if input.ndim not in (1, 2):
-            raise ValueError(
-                f"{name}: expected input to be 1-D (input_size) or 2-D (batch, input_size), "
-                f"got {input.ndim}-D input of shape {input.shape}"
-            )
-        _check_dtype(name, "input", input, self.weight_ih.dtype)
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"{name}: expected input with last dimension {self.input_size} (input_size), "
-                f"got shape {input.shape}"
-            )
+        layout = "1-D (input_size) or 2-D (batch, input_size)"
+        _check_features(name, input, (1, 2), layout, self.weight_ih.dtype, self.input_size)
         batched = input.ndim == 2
         return (input if batched else input.unsqueeze(0)), batched
 
