@@ -50,16 +50,18 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6) -
     for j, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        flat = x.data.reshape(-1)  # a view: perturbing it perturbs x in place
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+        data = x.data
+        # entry k in row-major order, written into x's own array (a column-major or strided
+        # array's reshape(-1) would be a copy, and perturbing a copy changes nothing)
+        for k, at in enumerate(np.ndindex(data.shape)):
+            orig = data[at]
+            data[at] = orig + eps
             with no_grad():
                 plus = [o.data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-            flat[k] = orig - eps
+            data[at] = orig - eps
             with no_grad():
                 minus = [o.data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-            flat[k] = orig
+            data[at] = orig
             for i in range(len(outs)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac

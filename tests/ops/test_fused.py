@@ -95,11 +95,28 @@ def test_linear_op_passes_gradcheck_and_gradgradcheck(case):
 def test_linear_weight_gradient_comes_in_the_weights_layout_without_a_copy():
     x = tg.randn(5, 3)
     layer = tg.nn.Linear(3, 4)
+    assert layer.weight.data.flags.f_contiguous  # column-major: x @ W^T is a plain product
     layer(x).sum().backward()
     g = layer.weight.grad.data
-    assert g.shape == (4, 3) and g.flags.c_contiguous and g.base is None
+    assert g.shape == (4, 3) and g.flags.f_contiguous and g.base is None
     np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data, rtol=1e-6)
     np.testing.assert_allclose(layer.bias.grad.data, np.full(4, 5.0))
+
+
+def test_linear_weight_gradient_follows_a_row_major_weight_too():
+    x = tg.randn(5, 3)
+    w = tg.randn(4, 3, requires_grad=True)  # row-major
+    Linear.apply(x, w, None).sum().backward()
+    g = w.grad.data
+    assert g.flags.c_contiguous and g.base is None
+    np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data, rtol=1e-6)
+
+
+def test_gradcheck_perturbs_column_major_and_strided_inputs_in_place():
+    # reshape(-1) of these is a copy: a perturbation written there would change nothing
+    w = tg.tensor(np.asfortranarray(np.random.default_rng(0).standard_normal((3, 4))), requires_grad=True)
+    s = tg.tensor(np.random.default_rng(1).standard_normal((4, 6))[:, ::2], requires_grad=True)
+    assert gradcheck(lambda a, b: (a @ b).tanh(), (w, s))
 
 
 def test_linear_skips_gradients_nobody_needs():

@@ -196,8 +196,12 @@ def _capture(node, g, capture, results, handed_out, create_graph) -> None:  # no
             results[pos] = _own(gi, handed_out, create_graph)
 
 
-def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
-    """Wrap a gradient for the user, copying it if someone else can already see its memory."""
+def _own(g: Any, handed_out: set[int], create_graph: bool, like: Any = None) -> Tensor:
+    """Wrap a gradient for the user, copying it if someone else can already see its memory.
+
+    A copy is laid out like ``like`` (the parameter's array; row-major without one), so
+    that an optimizer's update reads the parameter and its gradient in the same order.
+    """
     if create_graph:
         t = g if isinstance(g, Tensor) else Tensor._make(g, False, None)
         if id(t) in handed_out:
@@ -206,9 +210,12 @@ def _own(g: Any, handed_out: set[int], create_graph: bool) -> Tensor:
         return t
     if isinstance(g, Tensor):
         g = g.data
-    if id(g) in handed_out or g.base is not None or not (g.flags.c_contiguous and g.flags.writeable):
-        # a copy the user owns, laid out like the parameter (C order) so updates stream
-        g = np.array(g, order="C")
+    order = "F" if like is not None and like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+    flags = g.flags
+    if id(g) in handed_out or g.base is not None or not flags.writeable or not (
+        flags.f_contiguous if order == "F" else flags.c_contiguous
+    ):
+        g = np.array(g, order=order)
     handed_out.add(id(g))
     return Tensor._make(g, False, None)
 
@@ -219,7 +226,7 @@ def _accumulate(node: AccumulateGrad, g: Any, handed_out: set[int], create_graph
     if g.dtype != dt:
         g = g.astype(dt)
     if var.grad is None:
-        var.grad = _own(g, handed_out, create_graph)
+        var.grad = _own(g, handed_out, create_graph, var.data)
     elif create_graph or var.grad.requires_grad or not var.grad.data.flags.writeable:
         var.grad = var.grad + g
     else:

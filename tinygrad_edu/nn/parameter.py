@@ -36,4 +36,4 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:  # copy.deepcopy / pickle keep the class
-        return (Parameter, (Tensor(self.data.copy()), self.requires_grad))
+        return (Parameter, (Tensor(self.data.copy(order="K")), self.requires_grad))
