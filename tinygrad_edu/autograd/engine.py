@@ -301,7 +301,8 @@ def _make_roots(tensors, grad_tensors, create_graph: bool, who: str) -> list:  #
                     f"{who}: grad can be implicitly created only for scalar outputs; the output "
                     f"has shape {t.shape}. Pass gradient= (a tensor of shape {t.shape})."
                 )
-            g = np.ones(t.data.shape, dtype=t.data.dtype)
+            g = np.empty(t.data.shape, dtype=t.data.dtype)
+            g.fill(1)  # (np.ones, a Python-level wrapper, costs more than the whole fill here)
         else:
             garr = g.data if isinstance(g, Tensor) else np.asarray(g)
             if garr.shape != t.data.shape:

@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor
 from . import init
-from .functional.linear import check_linear_input, linear
+from .functional.linear import checked_linear
 from .module import Module
 from .parameter import Parameter
 
@@ -75,8 +75,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
-        check_linear_input("Linear", input, self.weight)
-        return linear(input, self.weight, self.bias)
+        return checked_linear("Linear", input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None

@@ -40,7 +40,12 @@ def check_linear_input(name: str, input: Tensor, weight: Tensor) -> None:  # noq
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias, for input of shape (*, in_features)."""
-    check_linear_input("linear", input, weight)
+    return checked_linear("linear", input, weight, bias)
+
+
+def checked_linear(name: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
+    """``linear`` whose input errors name ``name`` (``nn.Linear`` says "Linear")."""
+    check_linear_input(name, input, weight)
     if weight.ndim == 2 and (bias is None or (
         isinstance(bias, Tensor) and bias.shape == weight.shape[:1] and bias.dtype == weight.dtype
     )):
