@@ -69,6 +69,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 
 def _number(v: Any, op: str, what: str) -> None:
+    if type(v) is int or type(v) is float:  # the usual case, without np.ndim's cost
+        return
     if isinstance(v, Tensor):
         v = v.data
     if np.ndim(v) != 0 or not isinstance(v, int | float | np.number | np.ndarray):

@@ -71,6 +71,29 @@ class Sum(Op):
         return (np.broadcast_to(g.reshape(ctx.kept), ctx.shape),)
 
 
+class Mean(Op):
+    """y = (1/n) sum_i x_i over ``axes`` (n elements averaged);   dy/dx_i = 1/n, so g/n is broadcast back
+
+    One op rather than a sum followed by a division: every loss ends in a mean, and on
+    small tensors each op's Python cost is larger than numpy's.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes=(), keepdim=False, n=1):
+        ctx.shape = x.shape
+        ctx.kept = _kept_shape(x.shape, axes)
+        ctx.n = n
+        s = np.sum(x, axis=axes, keepdims=keepdim)
+        if n == 0:  # the mean of nothing is NaN, as in PyTorch (without numpy's warning)
+            with np.errstate(invalid="ignore"):
+                return s / n
+        return s / n
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.broadcast_to((g / ctx.n).reshape(ctx.kept), ctx.shape),)
+
+
 class Extremum(Op):
     """y = max (or min) of x over ``axes``;   dy/dx_i = w_i = 1 at the extremum, 0 elsewhere (ties: below)
 
@@ -208,7 +231,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = Non
         x = x.to(dtype)
     _floating(x, "mean")
     axes = normalize_dims(dim, x.ndim, "mean")
-    return Sum.apply(x, axes=axes, keepdim=keepdim) / _count(x, axes)
+    return Mean.apply(x, axes=axes, keepdim=keepdim, n=_count(x, axes))
 
 
 def var(
