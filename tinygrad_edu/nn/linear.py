@@ -42,6 +42,8 @@ class Linear(Module):
 
     Parameters: ``weight`` (out_features, in_features) and ``bias`` (out_features,) (or
     None with ``bias=False``). ``device`` is accepted and ignored (everything runs on the CPU).
+    The weight's array is column-major (``weight.data.flags.f_contiguous``), which makes the
+    forward product faster; its shape, values and behaviour are PyTorch's.
 
     Example::
 
