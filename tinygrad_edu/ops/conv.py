@@ -181,3 +181,6 @@ class BlockMax(Op):
         gx[:, :, oh * kh :] = 0
         gx[:, :, :, ow * kw :] = 0
         return (gx,)
+
+    def op_name(self) -> str:
+        return "max_pool2d"  # what the user called ("blockmax" would name the method instead)
