@@ -80,18 +80,16 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, axes=(), keepdim=False, n=1):
-        ctx.shape = x.shape
-        ctx.kept = _kept_shape(x.shape, axes)
         ctx.n = n
-        s = np.sum(x, axis=axes, keepdims=keepdim)
-        if n == 0:  # the mean of nothing is NaN, as in PyTorch (without numpy's warning)
-            with np.errstate(invalid="ignore"):
-                return s / n
-        return s / n
+        s = Sum.forward(ctx, x, axes, keepdim)
+        if n:
+            return s / n
+        with np.errstate(invalid="ignore"):  # the mean of nothing is NaN, as in PyTorch
+            return s / n
 
     @staticmethod
     def backward(ctx, g):
-        return (np.broadcast_to((g / ctx.n).reshape(ctx.kept), ctx.shape),)
+        return Sum.backward(ctx, g / ctx.n)
 
 
 class Extremum(Op):
