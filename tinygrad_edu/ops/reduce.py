@@ -21,6 +21,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .elementwise import sqrt
+from .fast_reduce import max_along, sum_along
 
 
 def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
@@ -172,9 +173,14 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, axes=(), keepdim=False):
-        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros(_kept_shape(x.shape, axes), x.dtype)
-        m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) slices: keep exp well defined
-        yk = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        if len(axes) == 1:  # the usual case: one (often short) axis, see fast_reduce
+            m = max_along(x, axes[0])
+            m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) slices: keep exp well defined
+            yk = m + np.log(sum_along(np.exp(x - m), axes[0]))
+        else:
+            m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+            m = np.where(np.isfinite(m), m, 0)
+            yk = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
         y = yk if keepdim else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
         ctx.save_for_backward(x, y)
         ctx.kept = yk.shape

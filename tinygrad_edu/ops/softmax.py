@@ -8,7 +8,8 @@ log_softmax:  y_i = x_i - logsumexp(x)
 Jacobian:     dy_i/dx_j = delta_ij - s_j
 backward:     g_j - s_j sum_i g_i,   with s = exp(y)
 
-Both subtract max(x) before exponentiating, so large inputs never overflow.
+Both subtract max(x) before exponentiating, so large inputs never overflow. The max and
+sums along the softmax axis go through ``fast_reduce`` (numpy is slow on short rows).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..tensor import Tensor
+from .fast_reduce import max_along, sum_along
 from .reduce import normalize_dims
 
 
@@ -30,9 +32,8 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        # initial=-inf: a softmax over an empty dim is empty, not a max-of-nothing error
-        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # (array methods:
-        s = e / e.sum(axis=axis, keepdims=True)  # forward only sees arrays; no np.* wrappers)
+        e = np.exp(x - max_along(x, axis))
+        s = e / sum_along(e, axis)
         ctx.save_for_backward(s)
         ctx.axis = axis
         return s
@@ -40,7 +41,7 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g):
         (s,) = ctx.saved_tensors
-        return (s * (g - np.sum(g * s, axis=ctx.axis, keepdims=True)),)
+        return (s * (g - sum_along(g * s, ctx.axis)),)
 
 
 class LogSoftmax(Op):
@@ -51,8 +52,8 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        z = x - max_along(x, axis)
+        y = z - np.log(sum_along(np.exp(z), axis))
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -60,7 +61,7 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return (g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True),)
+        return (g - np.exp(y) * sum_along(g, ctx.axis),)
 
 
 def _axis(x: Any, dim: Any, op: str) -> int:

