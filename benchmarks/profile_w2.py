@@ -61,17 +61,19 @@ def engine_numpy_calls(params: list[np.ndarray], x: np.ndarray, t: np.ndarray) -
     h = np.maximum(y1, 0)                                # Relu.forward
     z = np.matmul(h, w2.T)                               # Linear.forward
     z += b2
-    zc = z - z.max(axis=1, keepdims=True, initial=-np.inf)  # LogSoftmax.forward
-    logp = zc - np.log(np.exp(zc).sum(axis=1, keepdims=True))
-    index = (np.arange(t.shape[0]), t)                   # NLLLoss.forward
+    rows = np.ascontiguousarray(z.T)                     # CrossEntropy.forward: log_softmax,
+    zc = z - rows.max(0)[:, None]                        # (max and sum as ops.fast_reduce takes them)
+    ones = np.ones(z.shape[1], x.dtype)
+    logp = zc - np.log(np.matmul(np.exp(zc), ones)[:, None])
+    index = (np.arange(t.shape[0]), t)                   # then NLL
     n = t.shape[0]
     loss = float(np.asarray(-logp[index].sum() / n, dtype=x.dtype))
     g = np.empty((), x.dtype)                            # the seed of backward
     g.fill(1)
-    g = g * (-1.0 / n)                                   # NLLLoss.backward
-    gl = np.zeros(logp.shape, dtype=x.dtype)
-    gl[index] = g
-    gz = gl - np.exp(logp) * np.sum(gl, axis=1, keepdims=True)  # LogSoftmax.backward
+    gc = g * (-1.0 / n)                                  # CrossEntropy.backward
+    gz = np.exp(logp)
+    gz *= -gc
+    gz[index] += gc
     gh = np.matmul(gz, w2)                               # Linear.backward
     gw2 = np.empty(w2.shape, dtype=x.dtype, order="F")
     np.matmul(h.T, gz, out=gw2.T)

@@ -15,7 +15,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor, nn
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
-from tinygrad_edu.ops.loss import LogSigmoid, NLLLoss, PickTarget, PlaceTarget, target_index
+from tinygrad_edu.ops.loss import CrossEntropy, LogSigmoid, PickTarget, PlaceTarget, target_index
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -463,14 +463,60 @@ def test_pick_and_place_target_are_gather_and_its_transpose():
     check_second_order(lambda a: PlaceTarget.apply(a.sin(), shape=x.shape, index=idx), (t64(g, True),))
 
 
-def test_cross_entropy_graph_is_two_fused_nodes():
-    # The training hot path: log_softmax then the fused NLL, whose backward assigns into a
-    # zero array instead of a scatter-add through an indexing node.
+def test_cross_entropy_graph_is_one_fused_node():
+    # The training hot path: log_softmax and NLL as one op, whose backward is softmax minus
+    # the target's one-hot, scaled (no zero array filled at the targets and reduced again)
     x = Tensor(np.zeros((128, 10), np.float32), requires_grad=True)
     loss = F.cross_entropy(x, Tensor(np.arange(128) % 10))
-    assert isinstance(loss.grad_fn, NLLLoss)
+    assert isinstance(loss.grad_fn, CrossEntropy) and loss.grad_fn.op_name() == "cross_entropy"
     (parent, _), = loss.grad_fn.next_functions
-    assert type(parent).__name__ == "LogSoftmax"
+    assert parent.variable is x
+    # label smoothing needs log_softmax's values as a tensor of their own: composed then
+    smooth = F.cross_entropy(x, Tensor(np.arange(128) % 10), label_smoothing=0.1)
+    assert not isinstance(smooth.grad_fn, CrossEntropy)
+
+
+@pytest.mark.parametrize("kw", [{}, {"reduction": "none"}, {"reduction": "sum"},
+                                {"weight": "w", "ignore_index": 1}])
+def test_fused_cross_entropy_equals_nll_of_log_softmax(kw):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((6, 4, 3))
+    t = Tensor(rng.integers(0, 4, (6, 3)))
+    if kw.get("weight") == "w":
+        kw = {**kw, "weight": Tensor(rng.random(4) + 0.5)}
+    g = rng.standard_normal((6, 3)) if kw.get("reduction") == "none" else None
+    grads = []
+    for fn in (lambda x: F.cross_entropy(x, t, **kw), lambda x: F.nll_loss(F.log_softmax(x, 1), t, **kw)):
+        x = t64(a, True)
+        y = fn(x)
+        y.backward(None if g is None else Tensor(g))
+        grads.append((y.data, x.grad.data))
+    assert_close(grads[0][0], grads[1][0], rtol=1e-12, atol=1e-12)
+    assert_close(grads[0][1], grads[1][1], rtol=1e-12, atol=1e-12)
+
+
+def test_logits_may_change_in_place_after_cross_entropy_but_not_before_a_graph_backward():
+    # As in PyTorch (whose log_softmax keeps its output, not its input): a plain backward
+    # needs only what the loss kept, so changing the logits afterwards is allowed
+    a = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    t = Tensor(np.array([2, 0]))
+    expected = np.exp(a) / np.exp(a).sum(1, keepdims=True)
+    expected[[0, 1], [2, 0]] -= 1
+    w = t64(a, True)
+    logits = w * 1.0
+    loss = F.cross_entropy(logits, t)
+    with tg.no_grad():  # (an in-place change of a graph tensor: allowed under no_grad only)
+        logits.add_(100)
+    loss.backward()
+    assert_close(w.grad, expected / 2)
+    # a differentiable backward recomputes softmax from the logits: it must refuse
+    w2 = t64(a, True)
+    logits = w2 * 1.0
+    loss = F.cross_entropy(logits, t)
+    with tg.no_grad():
+        logits.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tg.autograd.grad(loss, w2, create_graph=True)
 
 
 # ======================================================================= BCE

@@ -1,11 +1,14 @@
 """Fused ops behind the losses in ``nn.functional.loss``.
 
-Most losses are composed from ordinary ops. Three parts are fused, each for a reason:
+Most losses are composed from ordinary ops. Four parts are fused, each for a reason:
 
 * ``NLLLoss`` (picking -log p of the target class, weighting and reducing) is the hot
   path of every classifier. Composed, it would index with ``x[arange(N), t]`` whose
   backward is a scatter-add (``np.add.at``, slow). Each row has exactly one target, so
   the backward can *assign* into a zero array instead: ``PlaceTarget``.
+* ``CrossEntropy`` is log_softmax and ``NLLLoss`` in one node, as ``F.cross_entropy``
+  uses them: its backward is softmax minus the target's one-hot, scaled, in three numpy
+  calls.
 * ``BinaryCrossEntropy`` follows PyTorch at probabilities 0 and 1: the logs are
   clamped at -100 and the denominator of the gradient at 1e-12, so a saturated
   sigmoid output gives a finite loss and gradient instead of inf/NaN.
@@ -24,6 +27,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from .elementwise import Sigmoid
+from .softmax import Softmax, log_softmax_of
 
 
 class PickTarget(Op):
@@ -128,6 +132,60 @@ class NLLLoss(Op):
     @staticmethod
     def backward(ctx, g):
         return (PlaceTarget.dual(g * ctx.coef, shape=ctx.shape, index=ctx.index),)
+
+
+class CrossEntropy(Op):
+    """y = NLLLoss(log_softmax(x)) as one op;   dy/dx[i, c] = (w_{t_i} / denom) (softmax(x)[i, c] - [c = t_i])
+
+    ``F.cross_entropy`` with class-index targets, the loss of every classifier. With
+    p = log_softmax(x) along ``axis`` and the weights, reductions and ignored targets of
+    ``NLLLoss`` (y = sum_i coef_i p[i, t_i], coef_i = -w_{t_i} / denom), the chain rule
+    through both gives, for an incoming gradient g and G_i = g coef_i:
+
+        dL/dp[i, c] = G_i [c = t_i]          (NLLLoss)
+        dL/dx[i, c] = dL/dp[i, c] - softmax(x)[i, c] sum_c' dL/dp[i, c']   (log_softmax)
+                    = G_i [c = t_i] - G_i softmax(x)[i, c]
+
+    One node instead of two, and a backward of three numpy calls (exp, scale, add at the
+    targets) instead of a zero array filled at the targets and then reduced again.
+
+    Plain backward reads only p, kept by this op: the logits may be modified in place after
+    the loss was computed, as with PyTorch's log_softmax, which keeps its output. Only a
+    differentiable backward (``create_graph=True``) reads the logits, to recompute softmax
+    as a function of them; it checks then that they were not modified.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=1, index=(), wt=None, valid=None, reduction="mean"):
+        p = log_softmax_of(x, axis)
+        ctx.save_for_backward(x, p)
+        ctx.axis = axis
+        return NLLLoss.forward(ctx, p, index=index, wt=wt, valid=valid, reduction=reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, p = ctx.saved_tensors
+        gc = g * ctx.coef  # G: dL/dp at each target (0 where the target is ignored)
+        if not isinstance(x, np.ndarray):  # create_graph=True: Tensors, every step differentiable
+            gp = PlaceTarget.dual(gc, shape=ctx.shape, index=ctx.index)
+            return (gp - Softmax.dual(x, axis=ctx.axis) * np.sum(gp, axis=ctx.axis, keepdims=True),)
+        gx = np.exp(p)  # softmax, in a fresh array that becomes the gradient
+        gx *= -np.expand_dims(gc, ctx.axis) if np.ndim(gc) else -gc
+        gx[ctx.index] += gc  # one target per position: no index repeats, so += is exact
+        return (gx,)
+
+    def _mark_saved(self, args: tuple, out) -> None:  # noqa: ANN001
+        super()._mark_saved(args, out)
+        # x's version is checked only by a differentiable backward, the one that reads x
+        self._x_versions, self._versions = self._versions, ()
+
+    def _run_backward(self, g, create_graph: bool) -> tuple:  # noqa: ANN001
+        if create_graph:
+            self._versions = self._x_versions
+        return super()._run_backward(g, create_graph)
+
+    def op_name(self) -> str:
+        return "cross_entropy"
 
 
 # PyTorch's clamp for x (1 - x) is the float32 literal 1e-12 in every dtype; the same

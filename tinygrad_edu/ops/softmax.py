@@ -52,8 +52,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        z = x - max_along(x, axis)
-        y = z - np.log(sum_along(np.exp(z), axis))
+        y = log_softmax_of(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -62,6 +61,12 @@ class LogSoftmax(Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return (g - np.exp(y) * sum_along(g, ctx.axis),)
+
+
+def log_softmax_of(x: np.ndarray, axis: int) -> np.ndarray:
+    """log_softmax of an array along ``axis`` (no graph): x - max x - log sum exp(x - max x)."""
+    z = x - max_along(x, axis)
+    return z - np.log(sum_along(np.exp(z), axis))
 
 
 def _axis(x: Any, dim: Any, op: str) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...ops.elementwise import where
-from ...ops.loss import BinaryCrossEntropy, LogSigmoid, NLLLoss, target_index
+from ...ops.loss import BinaryCrossEntropy, CrossEntropy, LogSigmoid, NLLLoss, target_index
 from ...ops.softmax import LogSoftmax
 from ...tensor import Tensor
 
@@ -317,10 +317,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, axis)
     index, wt, valid = _class_targets("cross_entropy", input, target, weight, ignore_index, axis)
+    if label_smoothing == 0:  # log_softmax and NLL as one op
+        return CrossEntropy.apply(input, axis=axis, index=index, wt=wt, valid=valid, reduction=reduction)
     logp = LogSoftmax.apply(input, axis=axis)
     loss = NLLLoss.apply(logp, index=index, wt=wt, valid=valid, reduction=reduction)
-    if label_smoothing == 0:
-        return loss
     n_classes = input.shape[axis]
     if weight is None:
         smooth = -logp.sum(axis)
