@@ -135,3 +135,17 @@ def test_gradients_on_fast_path_shapes(fn):
     x = _x()
     assert gradcheck(fn, (x,))
     assert gradgradcheck(fn, (_x((64, 3), seed=2),))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_sums_and_means_on_fast_path_shapes(dtype):
+    # Sum (and so mean, var, std) over the last dim of a matrix or batch goes through sum_along
+    a = np.random.default_rng(4).standard_normal((5, 300, 7)).astype(dtype)
+    x = tg.tensor(a)
+    ref = a.astype(np.float64)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(x.sum(-1).data, ref.sum(-1), rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.mean(2, keepdim=True).data, ref.mean(2, keepdims=True), rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.var(-1).data, ref.var(-1, ddof=1), rtol=tol, atol=tol)
+    assert x.sum(-1).dtype == dtype and x.sum(-1).shape == (5, 300)
+    assert gradcheck(lambda t: (t.sum(-1) ** 2).mean(), (_x((70, 5)),))

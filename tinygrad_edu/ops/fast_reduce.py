@@ -1,4 +1,4 @@
-"""Faster numpy for the max and sum that softmax-like ops take along one short axis.
+"""Faster numpy for the max and sum along one short axis (softmax, logsumexp, x.sum(-1)).
 
 numpy reduces the last axis of a row-major array one row at a time, and on short rows
 (the class axis of a classifier: 10 logits per sample) the per-row cost dominates: on

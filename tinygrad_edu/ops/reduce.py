@@ -65,6 +65,9 @@ class Sum(Op):
     def forward(ctx, x, axes=(), keepdim=False):
         ctx.shape = x.shape
         ctx.kept = _kept_shape(x.shape, axes)
+        if len(axes) == 1 and axes[0] == x.ndim - 1 > 0:  # rows of a matrix (x.sum(-1), x.mean(-1))
+            y = sum_along(x, axes[0])
+            return y if keepdim else y.reshape(y.shape[:-1])
         return np.sum(x, axis=axes, keepdims=keepdim)
 
     @staticmethod
