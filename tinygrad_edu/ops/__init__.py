@@ -9,10 +9,15 @@
 ``shape``          reshape/view flatten permute transpose squeeze unsqueeze expand
                    broadcast_to repeat cat stack split chunk pad
 ``index``          x[index] (getitem) and its scatter-add backward
-``linalg``         matmul dot mm outer
+``linalg``         matmul dot mm outer; Linear (x W^T + b as one op, for nn.Linear)
 ``special``        erf expm1
-``conv``           Unfold / Fold (im2col and its adjoint), used by nn.functional.conv2d
-``loss``           fused NLL, binary cross-entropy and log-sigmoid, used by the losses
+``rnn``            the LSTM cell's gates and state update, fused (used by nn.LSTM)
+``conv``           Unfold / Fold (im2col and its adjoint), used by nn.functional.conv2d;
+                   BlockMax (max_pool2d with non-overlapping windows)
+``loss``           fused NLL, cross-entropy (log_softmax + NLL), binary cross-entropy
+                   and log-sigmoid, used by the losses
+``fast_reduce``    not an op: faster numpy for a max or sum along a short last axis,
+                   used by softmax, log_softmax, logsumexp and sum
 =================  ===========================================================
 
 Each op is a class with ``forward`` and ``backward`` side by side and its derivative in
