@@ -319,9 +319,7 @@ class Tensor:
 
             explain_backward(self, gradient, retain_graph, create_graph, inputs)
             return
-        from .autograd.engine import backward
-
-        backward([self], [gradient], retain_graph, create_graph, inputs)
+        _engine.backward([self], [gradient], retain_graph, create_graph, inputs)
 
     # ------------------------------------------------------------ copies and dtypes
     def clone(self) -> Tensor:
@@ -532,6 +530,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 # The engine and the ops import Tensor, so they are imported after it is defined.
 from . import ops as _ops  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
 from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 
 

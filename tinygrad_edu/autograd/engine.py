@@ -210,7 +210,11 @@ def _own(g: Any, handed_out: set[int], create_graph: bool, like: Any = None) -> 
         return t
     if isinstance(g, Tensor):
         g = g.data
-    order = "F" if like is not None and like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+    order = "C"
+    if like is not None:
+        lf = like.flags
+        if lf.f_contiguous and not lf.c_contiguous:
+            order = "F"
     flags = g.flags
     if id(g) in handed_out or g.base is not None or not flags.writeable or not (
         flags.f_contiguous if order == "F" else flags.c_contiguous

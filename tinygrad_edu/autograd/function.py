@@ -402,6 +402,24 @@ class Op(Function):
                 raise _shape_error(cls, [x, y], e) from None
             ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None)
             ctx.needs_input_grad = (need_a, need_b)
+        elif n == 3 and isinstance(a, Tensor) and isinstance(args[1], Tensor) and (
+            args[2] is None or isinstance(args[2], Tensor)
+        ):  # x, weight, bias (or None): linear, conv
+            b, c = args[1], args[2]
+            x, y = a.data, b.data
+            z = None if c is None else c.data
+            need_a, need_b = a.requires_grad, b.requires_grad
+            need_c = c is not None and c.requires_grad
+            try:
+                if not ((need_a or need_b or need_c) and _state.enabled):
+                    return _plain(cls.forward(NULL_CTX, x, y, z, **kwargs))
+                ctx = _new(cls)
+                out = cls.forward(ctx, x, y, z, **kwargs)
+            except ValueError as e:
+                raise _shape_error(cls, [x, y, z], e) from None
+            ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None,
+                                  _edge(c) if need_c else None)
+            ctx.needs_input_grad = (need_a, need_b, need_c)
         else:
             record = False
             arrays = []

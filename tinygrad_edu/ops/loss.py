@@ -108,9 +108,9 @@ class NLLLoss(Op):
             if reduction == "none":
                 out, coef = -picked, -1.0
             elif reduction == "sum":
-                out, coef = -picked.sum(), -1.0
+                out, coef = -np.add.reduce(picked, axis=None), -1.0  # (picked.sum() minus a wrapper)
             elif n:
-                out, coef = -picked.sum() / n, -1.0 / n
+                out, coef = -np.add.reduce(picked, axis=None) / n, -1.0 / n
             else:
                 out, coef = np.nan, 0.0  # the mean of an empty batch, as in PyTorch
         else:

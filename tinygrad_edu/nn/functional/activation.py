@@ -64,6 +64,8 @@ def _float(x: Any, fn: str) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - torch's name
     """max(x, 0); its gradient at x = 0 is 0, as in PyTorch."""
+    if type(input) is Tensor and input.data.dtype.kind == "f":
+        return E.Relu.apply(input)  # the usual case, without the checks below
     return E.relu(_tensor(input, "relu"))
 
 

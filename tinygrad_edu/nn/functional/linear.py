@@ -45,11 +45,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def checked_linear(name: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
     """``linear`` whose input errors name ``name`` (``nn.Linear`` says "Linear")."""
-    check_linear_input(name, input, weight)
-    if weight.ndim == 2 and (bias is None or (
-        isinstance(bias, Tensor) and bias.shape == weight.shape[:1] and bias.dtype == weight.dtype
-    )):
-        return Linear.apply(input, weight, bias)  # the usual case, as one op (see ops.linalg.Linear)
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):
+        # the usual case, checked on the arrays in one go, and run as one op (ops.linalg.Linear)
+        x, w = input.data, weight.data
+        if w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype and (
+            bias is None or (isinstance(bias, Tensor) and bias.data.shape == w.shape[:1]
+                             and bias.data.dtype == w.dtype)
+        ):
+            return Linear.apply(input, weight, bias)
+    check_linear_input(name, input, weight)  # raises the error that fits, if there is one
     if bias is not None:
         _check_bias(bias, input, weight)
     out = matmul(input, weight.T if weight.ndim == 2 else weight)

@@ -211,6 +211,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 
 
 # -------------------------------------------------------------- classification
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # same size, no sign
+
+
 def _class_axis(name: str, input: Tensor) -> int:  # noqa: A002
     if input.ndim == 0:
         raise ValueError(
@@ -258,8 +261,12 @@ def _class_targets(name: str, input: Tensor, target: Any, weight: Any, ignore_in
             )
         w = _constant(input, weight)
     # The common case, all targets in [0, C) (so none equals an out-of-range ignore_index),
-    # costs two reductions; anything else takes the careful path.
-    if t.size == 0 or (t.min() >= 0 and t.max() < n_classes and not 0 <= ignore_index < n_classes):
+    # costs one reduction: read as unsigned, a negative target is huge and fails it too.
+    # Anything else takes the careful path.
+    if t.size == 0 or (
+        np.maximum.reduce(t.view(_UNSIGNED.get(t.dtype, t.dtype)), axis=None) < n_classes
+        and not 0 <= ignore_index < n_classes
+    ):
         return target_index(t, axis), (None if w is None else w[t]), None
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
