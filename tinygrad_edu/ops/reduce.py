@@ -28,6 +28,8 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     """``dim`` (None, int, tuple or list) as a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and -ndim <= dim < ndim:  # the usual case, without the checks below
+        return (dim % ndim,)
     if isinstance(dim, int | np.integer):
         dims = (dim,)
     elif isinstance(dim, tuple | list):
@@ -68,11 +70,25 @@ class Sum(Op):
         if len(axes) == 1 and axes[0] == x.ndim - 1 > 0:  # rows of a matrix (x.sum(-1), x.mean(-1))
             y = sum_along(x, axes[0])
             return y if keepdim else y.reshape(y.shape[:-1])
-        return np.sum(x, axis=axes, keepdims=keepdim)
+        return np.add.reduce(x, axis=axes, keepdims=keepdim)  # np.sum minus its Python wrapper
 
     @staticmethod
     def backward(ctx, g):
-        return (np.broadcast_to(g.reshape(ctx.kept), ctx.shape),)
+        return (_expand(g.reshape(ctx.kept), ctx.shape),)
+
+
+def _expand(g: Any, shape: tuple) -> Any:
+    """``np.broadcast_to(g, shape)``: a read-only view repeating ``g`` along its size-1 dims.
+
+    For a contiguous array the view is made directly (stride 0 along the repeated dims),
+    at half the cost of numpy's general broadcast_to; Tensors get the differentiable op.
+    """
+    if type(g) is np.ndarray and g.flags.c_contiguous:
+        strides = [0 if k != n else s for k, n, s in zip(g.shape, shape, g.strides)]
+        v = np.ndarray(shape, g.dtype, g, 0, strides)
+        v.flags.writeable = False  # its elements alias each other: nobody may write into it
+        return v
+    return np.broadcast_to(g, shape)
 
 
 class Mean(Op):
