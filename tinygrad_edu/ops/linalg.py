@@ -91,13 +91,16 @@ class Linear(Op):
         if need[0]:
             gx = np.matmul(g, w)
         if need[1] or need[2]:
-            n = math.prod(g.shape[:-1])  # not -1: reshape can't infer it when in or out is 0
-            rows = g.reshape((n, g.shape[-1]))  # (rows, out)
-            # .T and .sum(0) mean the same for arrays and Tensors (create_graph=True)
+            if g.ndim == 2:
+                rows, x2 = g, x
+            else:
+                n = math.prod(g.shape[:-1])  # not -1: reshape can't infer it when in or out is 0
+                rows, x2 = g.reshape((n, g.shape[-1])), x.reshape((n, x.shape[-1]))  # (rows, out), (rows, in)
             if need[1]:
-                gw = _weight_grad(rows, x.reshape((n, x.shape[-1])), w)
+                gw = _weight_grad(rows, x2, w)
             if need[2]:
-                gb = rows.sum(0)
+                # .sum(0) means the same for arrays and Tensors (create_graph=True)
+                gb = np.add.reduce(rows, 0) if type(rows) is np.ndarray else rows.sum(0)
         return gx, gw, gb
 
 
@@ -108,9 +111,12 @@ def _weight_grad(rows, x2, w):
     writing the row-major product X^T G into its transpose: the update W -= lr dW then
     reads both arrays in the same order (mixed layouts make that update ~10x slower).
     """
-    if type(w) is np.ndarray and type(rows) is np.ndarray and type(x2) is np.ndarray \
-            and w.ndim == 2 and w.flags.f_contiguous and not w.flags.c_contiguous:
-        gw = np.empty(w.shape, dtype=np.result_type(rows, x2), order="F")
+    if type(w) is np.ndarray and type(rows) is np.ndarray and type(x2) is np.ndarray and w.ndim == 2:
+        flags = w.flags
+        if not flags.f_contiguous or flags.c_contiguous:
+            return rows.T @ x2
+        dtype = rows.dtype if rows.dtype == x2.dtype else np.result_type(rows, x2)
+        gw = np.empty(w.shape, dtype=dtype, order="F")
         np.matmul(x2.T, rows, out=gw.T)
         return gw
     return rows.T @ x2  # also on Tensors (create_graph=True)
