@@ -93,6 +93,8 @@ def arange(
             f"(start={start}, end={end}, step={step})"
         )
     if dtype is None:
+        if type(start) is int and type(end) is int and type(step) is int:  # arange(N): no copy
+            return _finish(np.arange(start, end, step, dtype=np.int64), requires_grad)
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
     return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
