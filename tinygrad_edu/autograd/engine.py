@@ -3,8 +3,10 @@
 Given gradients for some outputs, walk the graph from the outputs towards the leaves in
 topological order (every node after all the nodes that consume its outputs), call each
 node's backward once with the sum of the gradients that reached it, and hand the results
-to the nodes that produced its inputs. Both the ordering and the walk are loops over an
-explicit stack, never recursion, so a chain of 200,000 ops backpropagates.
+to the nodes that produced its inputs. The order comes from the ops' recording order: an
+op is recorded after the ops that made its inputs, so running the nodes that hold a
+gradient from the most recently recorded down (a heap) is a topological order. The walk
+is a loop, never recursion, so a chain of 200,000 ops backpropagates.
 
 Chain rule, in the engine's words: if ``y = f(x)`` and the loss ``L`` depends on ``y``
 through several paths, ``dL/dx = sum over uses of (dL/dy_use) * (dy_use/dx)``: the
@@ -14,6 +16,7 @@ buffers below add up the per-use gradients before a node runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -48,7 +51,11 @@ def sum_to(g: Any, shape: tuple) -> Any:
 
 
 def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, each listed before every node it sends gradient to."""
+    """Nodes reachable from ``roots``, each listed before every node it sends gradient to.
+
+    (The graph drawings and ``autograd.grad``'s pruning use it; backward itself follows
+    the recording order, see ``run_backward``.)
+    """
     order: list[Node] = []
     seen: set[Node] = set()  # nodes hash by identity
     for root in roots:
@@ -88,16 +95,28 @@ def run_backward(
     Without ``capture``, gradients are accumulated into leaves' ``.grad`` (``backward``).
     With ``capture`` = {(id(node), index): position}, the gradients arriving at those
     nodes are returned instead and nothing is accumulated (``autograd.grad``).
+
+    Order: a node is created after the nodes of its inputs, so its sequence number
+    (``Node._seq``) is larger than theirs. Running the nodes that received a gradient
+    from the largest number down (a heap) therefore runs every node after all the
+    nodes that send it gradient, without sorting the whole graph first. Leaves' sinks
+    send nothing on, so they run last, in the order they were reached.
     """
     buffers: dict[Node, Any] = {}
+    heap: list = []  # (-seq, node) of op nodes holding a gradient, largest seq first
+    leaves: list = []  # sinks holding a gradient
     for node, idx, g in roots:
+        if node not in buffers:
+            if type(node) is AccumulateGrad:
+                leaves.append(node)
+            else:
+                heappush(heap, (-node._seq, node))
         _deliver(buffers, node, idx, g)
-    order = topological_order([r[0] for r in roots])
     results: list[Any] | None = None
     needed: set[int] | None = None
     if capture is not None:
         results = [None] * len(capture)
-        needed = _needed_nodes(order, capture)
+        needed = _needed_nodes(topological_order([r[0] for r in roots]), capture)
     handed_out: set[int] = {id(r[2]) for r in roots}  # arrays the user can see
     # Nodes whose buffer is an array this loop allocated by adding two gradients: nobody
     # else can see it until the node runs, so further gradients are added into it in
@@ -106,24 +125,15 @@ def run_backward(
     check_anomaly = anomaly._enabled[0]
     tracer = _trace._current.tracer
 
-    for node in order:
-        g = buffers.pop(node, None)
-        if g is None:
-            continue  # no gradient reached this node (e.g. every path returned None)
-        is_leaf = type(node) is AccumulateGrad
+    while heap:
+        node = heappop(heap)[1]
+        g = buffers.pop(node)
         if node._pre_hooks:
             g = _run_tensor_hooks(node, g)
-        elif is_leaf and node.variable._hooks:
-            g = _run_leaf_hooks(node.variable, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
-            if is_leaf or id(node) not in needed:
-                continue  # autograd.grad never touches .grad
-        if is_leaf:
-            if tracer is not None:
-                tracer.leaf(node.variable, g)
-            _accumulate(node, g, handed_out, create_graph)
-            continue
+            if id(node) not in needed:
+                continue
         if create_graph or not node._is_op:
             grads = node._run_backward(g, create_graph)
         else:  # the common case inlined: a built-in op, plain backward on arrays
@@ -145,12 +155,17 @@ def run_backward(
             nxt = e[0]
             if needed is not None and id(nxt) not in needed:
                 continue
+            prev = buffers.get(nxt)
+            if prev is None:  # its first gradient: schedule it
+                if type(nxt) is AccumulateGrad:
+                    leaves.append(nxt)
+                else:
+                    heappush(heap, (-nxt._seq, nxt))
             if nxt._n_out == 1:
                 if gi.shape != nxt._shape:
                     if tracer is not None:
                         tracer.broadcast(node, node.next_functions.index(e), gi.shape, nxt._shape)
                     gi = sum_to(gi, nxt._shape)
-                prev = buffers.get(nxt)
                 if prev is None:
                     buffers[nxt] = gi  # not ours to modify: an op's result may alias others
                 elif nxt in summed and prev.dtype == gi.dtype:
@@ -161,6 +176,17 @@ def run_backward(
                         summed.add(nxt)
             else:
                 _deliver(buffers, nxt, e[1], gi)
+
+    for node in leaves:
+        g = buffers.pop(node)
+        if node.variable._hooks:
+            g = _run_leaf_hooks(node.variable, g)
+        if capture is not None:
+            _capture(node, g, capture, results, handed_out, create_graph)
+            continue  # autograd.grad never touches .grad
+        if tracer is not None:
+            tracer.leaf(node.variable, g)
+        _accumulate(node, g, handed_out, create_graph)
     return results
 
 

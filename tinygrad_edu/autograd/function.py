@@ -20,6 +20,7 @@ There are two ways to define an operation:
 
 from __future__ import annotations
 
+import itertools
 import traceback
 import weakref
 from typing import Any
@@ -53,6 +54,10 @@ class _NullCtx:
 
 NULL_CTX = _NullCtx()
 
+# Every recorded op takes the next number: an op is recorded after the ops that made its
+# inputs, so a larger number never feeds a smaller one (see engine.run_backward).
+_next_seq = itertools.count(1).__next__
+
 _FREED = object()
 _new = object.__new__
 
@@ -78,6 +83,7 @@ class Node:
     """Common part of every graph node; see :class:`Function` and :class:`AccumulateGrad`."""
 
     next_functions: tuple = ()
+    _seq = 0  # creation order of recorded ops (from _next_seq): the engine runs larger first
     _n_out = 1
     _is_op = False  # built-in Op: backward runs directly on arrays
     _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
@@ -256,6 +262,7 @@ class Function(Node):
         if not record:
             return outs[0] if single else outs
         ctx.next_functions = tuple(edge(a) for a in args)
+        ctx._seq = _next_seq()
         ctx._n_out = len(outs)
         ctx._shapes = tuple(o.shape for o in outs)
         ctx._dtypes = tuple(o.dtype for o in outs)
@@ -440,6 +447,7 @@ class Op(Function):
             edges = tuple([_edge(t) if isinstance(t, Tensor) and t.requires_grad else None for t in args])
             ctx.next_functions = edges
             ctx.needs_input_grad = tuple([e is not None for e in edges])
+        ctx._seq = _next_seq()
         if type(out) is tuple:
             return ctx._several_outputs(out, args)
         raw = out
