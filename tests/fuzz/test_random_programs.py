@@ -37,8 +37,10 @@ requires_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, r
 SCALE = settings.default.max_examples / 25
 
 # Rounding differs between implementations (summation order, fused formulas) by ~1e-16
-# relative per op; 30 ops with slopes up to ~10 keep that far below 1e-9.
-RTOL, ATOL = 1e-9, 1e-12
+# relative per op; 30 ops with slopes up to ~10 keep that far below 1e-9. Derivatives
+# computed from a saturated output lose more: tanh's is 1 - y**2 (in both libraries), and
+# where y = tanh(9) = 1 - 3e-8 the rounding of y alone is 3e-9 of it (SATURATED_TANH).
+RTOL, ATOL = 1e-8, 1e-12
 
 
 def fuzz(n: int) -> settings:
@@ -88,6 +90,25 @@ def assert_close(got: list, want: list, what: str, p: Program) -> None:
         assert g.shape == w.shape, f"{what} {k}: shape {g.shape}, expected {w.shape}\n{p.pretty()}"
         np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL, err_msg=f"{what} {k}\n{p.pretty()}")
 
+
+# exp(tanh(expm1(exp(a b)))) with tanh's input at 9: the two libraries' Hessian-vector
+# products differ by 2.8e-9 relative (exact, by 50-digit mpmath: ours is off by 1.0e-9,
+# PyTorch's by 1.8e-9): the limit of 1 - tanh**2 there, not a bug.
+SATURATED_TANH = Program(
+    shapes=((1,), (1,), ()),
+    seed=296,
+    steps=(
+        Step("mul", (2, 1)),
+        Step("max_dim", (3,), {"dim": 0, "keepdim": False}),
+        Step("exp", (4,)),
+        Step("max_dim", (1,), {"dim": 0, "keepdim": False}),
+        Step("expm1", (5,)),
+        Step("tanh", (7,)),
+        Step("exp", (8,)),
+        Step("weighted_sum", (6,), {"seed": 0}),
+        Step("add", (9, 10)),
+    ),
+)
 
 # Shrunk programs that found bugs (test_regressions.py has them as plain tests).
 # An int and an index array apart: PyTorch applies the int first, numpy broadcast them
@@ -163,6 +184,7 @@ def test_random_program_second_derivatives_match_central_differences(p: Program)
 @given(programs())
 @example(INT_THEN_ARRAY)
 @example(ZERO_D_FAN_IN)
+@example(SATURATED_TANH)
 def test_random_program_matches_torch(p: Program) -> None:
     check_against_torch(p)
 
