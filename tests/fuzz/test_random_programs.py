@@ -40,9 +40,7 @@ SCALE = settings.default.max_examples / 25
 # relative per op; 30 ops with slopes up to ~10 keep that far below 1e-9. Derivatives
 # computed from a saturated output lose more: tanh's is 1 - y**2 (in both libraries), and
 # where y = tanh(9) = 1 - 3e-8 the rounding of y alone is 3e-9 of it (SATURATED_TANH).
-# Where tanh rounds to 1, 1 - y**2 is 0 in one library and 2.2e-16 in the other
-# (TANH_ROUNDS_TO_ONE), times the slopes of the ops around it: hence the absolute 1e-11.
-RTOL, ATOL = 1e-8, 1e-11
+RTOL, ATOL = 1e-8, 1e-12
 
 
 def fuzz(n: int) -> settings:
@@ -114,7 +112,9 @@ SATURATED_TANH = Program(
 
 # tanh(expm1(4 |x| / 2)) at x = -1.498: tanh(19.01) is 1 - 6e-17, which numpy rounds to
 # 1.0 (so our derivatives are 0) and PyTorch to 1 - 1.1e-16 (its Hessian-vector product is
-# -1.07e-12); the exact one (50-digit mpmath) is -5.9e-13.
+# -1.07e-12); the exact one (50-digit mpmath) is -5.9e-13. Other ops after the tanh scale
+# the difference without bound, so where a value rounds to +-1 in one library only, the
+# parity test compares values alone (the central-difference tests still check ours).
 TANH_ROUNDS_TO_ONE = Program(
     shapes=((1,),),
     seed=3644,
@@ -223,9 +223,22 @@ def check_against_torch(p: Program) -> None:
     with case("random programs"):
         ours = derivatives(p, tg, p.inputs())
         theirs = derivatives(p, torch, p.inputs())
-        whats = ("value v", "gradient of input", "second derivative of input", ".grad from backward of input")
-        for what, g, w in zip(whats, ours, theirs):
+        assert_close(ours[0], theirs[0], "value v", p)
+        if _rounds_to_one_in_one_library(ours[0], theirs[0]):
+            return  # see TANH_ROUNDS_TO_ONE: derivatives there are rounding noise in both
+        whats = ("gradient of input", "second derivative of input", ".grad from backward of input")
+        for what, g, w in zip(whats, ours[1:], theirs[1:]):
             assert_close(g, w, what, p)
+
+
+def _rounds_to_one_in_one_library(ours: list, theirs: list) -> bool:
+    """Whether some value is exactly +-1 in one library and not in the other.
+
+    That is a saturated tanh (or similar) whose true value lies within an ulp of 1:
+    derivatives computed from it (1 - y**2) are exactly 0 in one library and ~2e-16 times
+    the slopes of the surrounding ops in the other, an unbounded difference of rounding.
+    """
+    return any(np.any((np.abs(a) == 1) != (np.abs(b) == 1)) for a, b in zip(ours, theirs))
 
 
 def test_program_repr_round_trips() -> None:
