@@ -601,8 +601,15 @@ class _Builder:
         axes = _axes(dim, x.ndim)
         if math.prod(x.shape[a] for a in axes) <= correction:
             return None  # no degrees of freedom left: nan
-        if op == "std" and not np.all(NUMPY["var"](x, dim, correction) > 1e-2):
+        v = NUMPY["var"](x, dim, correction)
+        if op == "std" and not np.all(v > 1e-2):
             return None  # sqrt has an infinite slope at 0
+        if not np.all(v > MARGIN):
+            # The var of a constant slice is 0 only up to rounding: exactly 0 at some inputs,
+            # 5e-33 at others (in numpy and PyTorch alike), so not the locally constant zero
+            # _away_from_kink lets through. As the condition of a where/masked_fill it made
+            # central differences jump: x - 1, cat(x3), var, masked_fill(var + v, var > 0).
+            return None
         return self.emit(op, (i,), dim=dim, correction=correction, keepdim=self.flag())
 
     def prod(self, op: str) -> Any:
