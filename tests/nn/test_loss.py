@@ -894,6 +894,10 @@ def test_target_out_of_range_names_the_loss_the_value_and_the_class_count(fn):
         fn(x, Tensor(np.array([0, -1, -100])))
     with pytest.raises(IndexError, match="target 4 is out of bounds"):
         fn(t64(np.zeros((2, 4, 3))), Tensor(np.array([[0, 1, 2], [3, 4, 0]])))
+    # the range check reads the targets as unsigned (a negative one is then huge): every width
+    for dt in (np.int8, np.int16, np.int32, np.int64):
+        with pytest.raises(IndexError, match=rf"^{name}: target -2 is out of bounds"):
+            fn(x, Tensor(np.array([0, -2, 1], dtype=dt)))
 
 
 def test_class_target_shape_mismatch_names_both_shapes():
