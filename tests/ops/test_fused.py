@@ -93,13 +93,15 @@ def test_linear_op_passes_gradcheck_and_gradgradcheck(case):
 
 
 def test_linear_weight_gradient_comes_in_the_weights_layout_without_a_copy():
+    tg.manual_seed(0)
     x = tg.randn(5, 3)
     layer = tg.nn.Linear(3, 4)
     assert layer.weight.data.flags.f_contiguous  # column-major: x @ W^T is a plain product
     layer(x).sum().backward()
     g = layer.weight.grad.data
     assert g.shape == (4, 3) and g.flags.f_contiguous and g.base is None
-    np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data, rtol=1e-6)
+    # float32 sums of 5 terms: absolute error up to ~5 eps |x| (a sum near 0 can't meet rtol alone)
+    np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data.astype(np.float64), rtol=1e-6, atol=1e-5)
     np.testing.assert_allclose(layer.bias.grad.data, np.full(4, 5.0))
 
 
@@ -109,7 +111,8 @@ def test_linear_weight_gradient_follows_a_row_major_weight_too():
     Linear.apply(x, w, None).sum().backward()
     g = w.grad.data
     assert g.flags.c_contiguous and g.base is None
-    np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data, rtol=1e-6)
+    # float32 sums of 5 terms: absolute error up to ~5 eps |x| (a sum near 0 can't meet rtol alone)
+    np.testing.assert_allclose(g, np.ones((5, 4)).T @ x.data.astype(np.float64), rtol=1e-6, atol=1e-5)
 
 
 def test_gradcheck_perturbs_column_major_and_strided_inputs_in_place():
