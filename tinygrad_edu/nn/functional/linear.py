@@ -17,19 +17,24 @@ __all__ = ["linear"]
 
 
 def check_linear_input(name: str, input: Tensor, weight: Tensor) -> None:  # noqa: A002
-    """Raise a clear error (naming ``name``) if ``input`` cannot go through ``weight``."""
-    for what, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(t).__name__}")
-    if weight.ndim not in (1, 2):
-        raise RuntimeError(f"{name}: weight must be 1-D or 2-D, got shape {weight.shape}")
-    in_features = weight.shape[-1]
-    if input.ndim == 0 or input.shape[-1] != in_features:
+    """Raise a clear error (naming ``name``) if ``input`` cannot go through ``weight``.
+
+    Every nn.Linear call runs it, so it reads the arrays directly (no property calls).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected input to be a Tensor, got {type(input).__name__}")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: expected weight to be a Tensor, got {type(weight).__name__}")
+    x, w = input.data, weight.data
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"{name}: weight must be 1-D or 2-D, got shape {w.shape}")
+    in_features = w.shape[-1]
+    if x.ndim == 0 or x.shape[-1] != in_features:
         raise RuntimeError(
             f"{name}: expected input with last dimension {in_features} (in_features), "
-            f"got shape {input.shape}"
+            f"got shape {x.shape}"
         )
-    if input.dtype != weight.dtype:
+    if x.dtype != w.dtype:
         # PyTorch refuses to mix dtypes here; silently promoting would hide a float64
         # dataset running through a float32 model (twice as slow, different numerics).
         raise RuntimeError(
@@ -45,15 +50,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def checked_linear(name: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
     """``linear`` whose input errors name ``name`` (``nn.Linear`` says "Linear")."""
-    if isinstance(input, Tensor) and isinstance(weight, Tensor):
-        # the usual case, checked on the arrays in one go, and run as one op (ops.linalg.Linear)
-        x, w = input.data, weight.data
-        if w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype and (
-            bias is None or (isinstance(bias, Tensor) and bias.data.shape == w.shape[:1]
-                             and bias.data.dtype == w.dtype)
-        ):
-            return Linear.apply(input, weight, bias)
-    check_linear_input(name, input, weight)  # raises the error that fits, if there is one
+    check_linear_input(name, input, weight)
+    w = weight.data
+    if w.ndim == 2 and (bias is None or (
+        isinstance(bias, Tensor) and bias.data.shape == w.shape[:1] and bias.data.dtype == w.dtype
+    )):
+        return Linear.apply(input, weight, bias)  # the usual case, as one op (see ops.linalg.Linear)
     if bias is not None:
         _check_bias(bias, input, weight)
     out = matmul(input, weight.T if weight.ndim == 2 else weight)
