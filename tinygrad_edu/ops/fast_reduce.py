@@ -40,8 +40,11 @@ def _ones(k: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
-def sum_along(x: Any, axis: int) -> Any:
-    """``np.sum(x, axis=axis, keepdims=True)``; by a product with ones on a last axis of <= 1024."""
+def sum_along(x: Any, axis: int | tuple) -> Any:
+    """``np.sum(x, axis=axis, keepdims=True)``; by a product with ones on a last axis of <= 1024.
+
+    ``axis``: an int, or a tuple of axes (always numpy's own sum).
+    """
     if type(x) is not np.ndarray:
         return np.sum(x, axis=axis, keepdims=True)  # Tensors (a differentiable backward)
     shape = x.shape
@@ -53,8 +56,11 @@ def sum_along(x: Any, axis: int) -> Any:
     return np.add.reduce(x, axis=axis, keepdims=True)  # (x.sum minus its Python wrapper)
 
 
-def max_along(x: Any, axis: int) -> Any:
-    """``x.max(axis=axis, keepdims=True)`` (-inf over an empty axis); short last axes by a transposed copy."""
+def max_along(x: Any, axis: int | tuple) -> Any:
+    """``x.max(axis=axis, keepdims=True)`` (-inf over an empty axis); short last axes by a transposed copy.
+
+    ``axis``: an int, or a tuple of axes (always numpy's own max).
+    """
     if type(x) is not np.ndarray:
         return np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     shape = x.shape

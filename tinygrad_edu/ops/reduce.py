@@ -192,14 +192,10 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, axes=(), keepdim=False):
-        if len(axes) == 1:  # the usual case: one (often short) axis, see fast_reduce
-            m = max_along(x, axes[0])
-            m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) slices: keep exp well defined
-            yk = m + np.log(sum_along(np.exp(x - m), axes[0]))
-        else:
-            m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-            m = np.where(np.isfinite(m), m, 0)
-            yk = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        axis = axes[0] if len(axes) == 1 else axes  # one (often short) axis: see fast_reduce
+        m = max_along(x, axis)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) slices: keep exp well defined
+        yk = m + np.log(sum_along(np.exp(x - m), axis))
         y = yk if keepdim else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
         ctx.save_for_backward(x, y)
         ctx.kept = yk.shape
