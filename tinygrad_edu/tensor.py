@@ -319,6 +319,13 @@ class Tensor:
 
             explain_backward(self, gradient, retain_graph, create_graph, inputs)
             return
+        if gradient is None and inputs is None and not create_graph:
+            fn = self.grad_fn
+            if fn is not None and self.data.size == 1:
+                # the backward of a training loss, straight to the engine
+                seed = _engine.ones_seed(self.data)
+                _engine.run_backward([(fn, self._out_nr, seed)], bool(retain_graph), False)
+                return
         _engine.backward([self], [gradient], retain_graph, create_graph, inputs)
 
     # ------------------------------------------------------------ copies and dtypes

@@ -555,6 +555,28 @@ def test_leaf_grads_of_an_add_are_independent_arrays():
     assert not np.shares_memory(a.grad.data, b.grad.data)
 
 
+@pytest.mark.parametrize("make_loss", [
+    lambda a, b: ((a + b) * 2.0).sum(),  # one fresh array (from the product) reaches both leaves
+    lambda a, b: (a + b).sum() * 1.0,
+])
+def test_one_gradient_array_reaching_two_leaves_becomes_two_grads(make_loss):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    make_loss(a, b).backward()
+    expected = b.grad.data.copy()
+    with tg.no_grad():
+        a.grad += 100
+    np.testing.assert_allclose(b.grad.data, expected)
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+
+
+def test_the_seed_of_a_scalar_backward_reaching_two_leaves_becomes_two_grads():
+    a, b = leaf(1.0), leaf(2.0)
+    (a + b).backward()
+    with tg.no_grad():
+        a.grad += 1
+    assert a.grad.item() == 2.0 and b.grad.item() == 1.0
+
+
 def test_leaf_grad_does_not_alias_users_gradient_argument():
     a = leaf([1.0, 2.0])
     v = Tensor(np.array([0.5, 0.5]))

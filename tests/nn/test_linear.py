@@ -178,6 +178,21 @@ def test_dtype_mismatch_is_an_error_as_in_pytorch():
         nn.Linear(2, 2)(tg.tensor([[1, 2]]))
 
 
+def test_weight_replaced_by_a_plain_attribute_is_used():
+    # forward reads the parameter store directly; a weight that is no longer a parameter
+    # (deleted, then set as a plain tensor attribute, as PyTorch allows) is found too
+    layer = nn.Linear(3, 2)
+    w = tg.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    del layer.weight
+    layer.weight = w
+    x = tg.tensor(np.ones((4, 3), np.float32))
+    y = layer(x)
+    np.testing.assert_allclose(y.data, np.ones((4, 3)) @ w.data.T + layer.bias.data, rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.data, np.full((2, 3), 4.0))
+    assert [n for n, _ in layer.named_parameters()] == ["bias"]
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="in_features"):
         nn.Linear(2.5, 3)

@@ -495,6 +495,38 @@ def test_fused_cross_entropy_equals_nll_of_log_softmax(kw):
     assert_close(grads[0][1], grads[1][1], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("tdtype", [np.int64, np.int32, np.uint8])
+def test_usual_2d_cross_entropy_takes_the_short_path_and_equals_nll_of_log_softmax(reduction, tdtype,
+                                                                                    monkeypatch):
+    # (N, C) logits with in-range class indices skip the general argument checks; the
+    # general path is made to fail here, so this proves the short path ran and is right
+    import tinygrad_edu.nn.functional.loss as loss_module
+
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((7, 5))
+    t = Tensor(rng.integers(0, 5, 7).astype(tdtype))
+    g = rng.standard_normal(7) if reduction == "none" else None
+    x = t64(a, True)
+    with monkeypatch.context() as m:
+        m.setattr(loss_module, "_class_targets", None)  # calling it would raise TypeError
+        y = F.cross_entropy(x, t, reduction=reduction)
+    y.backward(None if g is None else Tensor(g))
+    x2 = t64(a, True)
+    y2 = F.nll_loss(F.log_softmax(x2, 1), t, reduction=reduction)
+    y2.backward(None if g is None else Tensor(g))
+    assert_close(y.data, y2.data, rtol=1e-12, atol=1e-12)
+    assert_close(x.grad.data, x2.grad.data, rtol=1e-12, atol=1e-12)
+
+
+def test_2d_cross_entropy_with_an_in_range_ignore_index_takes_the_general_path():
+    x = t64(np.zeros((3, 4)), True)
+    y = F.cross_entropy(x, Tensor(np.array([0, 2, 2])), ignore_index=2)
+    y.backward()
+    assert_close(y.data, np.log(4.0), rtol=1e-12, atol=0)  # only the first sample counts
+    assert_close(x.grad.data[1:], np.zeros((2, 4)), rtol=0, atol=0)
+
+
 def test_logits_may_change_in_place_after_cross_entropy_but_not_before_a_graph_backward():
     # As in PyTorch (whose log_softmax keeps its output, not its input): a plain backward
     # needs only what the loss kept, so changing the logits afterwards is allowed

@@ -62,6 +62,54 @@ def test_sgd_plain_step_is_lr_times_grad():
     assert opt.state_dict()["state"] == {}  # no momentum: nothing to remember
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("extra", [-1, 0, 7, 100_000])
+def test_plain_sgd_on_large_parameters_is_the_formula_bit_for_bit(dtype, order, extra):
+    # big arrays are updated in pieces (optim.sgd.descend); the result must not change by a bit
+    from tinygrad_edu.optim.sgd import _PIECE_BYTES
+
+    n = 3 * (_PIECE_BYTES // np.dtype(dtype).itemsize) + extra
+    rng = np.random.default_rng(0)
+    start = np.asarray(rng.standard_normal((n // 7, 7)), dtype=dtype, order=order)
+    grad = np.asarray(rng.standard_normal(start.shape), dtype=dtype, order=order)
+    p = Tensor(start.copy(order="K"), requires_grad=True)
+    p.grad = Tensor(grad.copy(order="K"))
+    optim.SGD([p], lr=0.37).step()
+    expected = start - 0.37 * grad
+    assert p.data.dtype == dtype
+    np.testing.assert_array_equal(p.data, expected)
+    np.testing.assert_array_equal(p.grad.data, grad)  # the gradient is left as it was
+
+
+def test_plain_sgd_with_a_gradient_of_another_layout_is_the_formula():
+    from tinygrad_edu.optim.sgd import descend
+
+    rng = np.random.default_rng(1)
+    data = np.asfortranarray(rng.standard_normal((300, 700)))
+    g = np.ascontiguousarray(rng.standard_normal((300, 700)))
+    expected = data - 0.1 * g
+    descend(data, g, 0.1)
+    np.testing.assert_array_equal(data, expected)
+
+
+def test_step_runs_under_no_grad_and_restores_the_mode_after_an_error():
+    seen = []
+
+    class Probe(optim.Optimizer):
+        def _update_group(self, group):
+            seen.append(tg.is_grad_enabled())
+            raise ValueError("boom")
+
+    p = Tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(ValueError, match="boom"):
+        Probe([p], {}).step()
+    assert seen == [False] and tg.is_grad_enabled()
+    with tg.no_grad(), pytest.raises(ValueError):
+        Probe([p], {}).step()
+    assert tg.is_grad_enabled()
+
+
 def test_sgd_momentum_buffer_starts_at_first_gradient():
     # PyTorch's convention: b_1 = g_1 (not (1 - dampening) g_1, not 0)
     p = Tensor(np.zeros(2), requires_grad=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _new
 from . import anomaly
 from . import trace as _trace
 from .function import _FREED, AccumulateGrad, Node, accumulator
@@ -105,7 +105,9 @@ def run_backward(
     buffers: dict[Node, Any] = {}
     heap: list = []  # (-seq, node) of op nodes holding a gradient, largest seq first
     leaves: list = []  # sinks holding a gradient
+    handed_out: set[int] = set()  # arrays the user can see
     for node, idx, g in roots:
+        handed_out.add(id(g))
         if node not in buffers:
             if type(node) is AccumulateGrad:
                 leaves.append(node)
@@ -117,7 +119,6 @@ def run_backward(
     if capture is not None:
         results = [None] * len(capture)
         needed = _needed_nodes(topological_order([r[0] for r in roots]), capture)
-    handed_out: set[int] = {id(r[2]) for r in roots}  # arrays the user can see
     # Nodes whose buffer is an array this loop allocated by adding two gradients: nobody
     # else can see it until the node runs, so further gradients are added into it in
     # place (a weight used at every step of an RNN collects one per step).
@@ -179,13 +180,28 @@ def run_backward(
 
     for node in leaves:
         g = buffers.pop(node)
-        if node.variable._hooks:
-            g = _run_leaf_hooks(node.variable, g)
+        var = node.variable
+        if var._hooks:
+            g = _run_leaf_hooks(var, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
             continue  # autograd.grad never touches .grad
         if tracer is not None:
-            tracer.leaf(node.variable, g)
+            tracer.leaf(var, g)
+        if var.grad is None and type(g) is np.ndarray and g.base is None and not create_graph:
+            # The commonest case, inlined (it runs for every parameter at every step): the
+            # first gradient of a step, an array backward just made. _own would keep it as
+            # it is if nobody else can see it and it is laid out like the parameter.
+            data = var.data
+            flags = g.flags
+            if (flags.writeable and g.strides == data.strides and g.dtype == data.dtype
+                    and (flags.c_contiguous or flags.f_contiguous) and id(g) not in handed_out):
+                handed_out.add(id(g))
+                t = _new(Tensor)
+                t.data = g
+                t._vc = [0]
+                var.grad = t
+                continue
         _accumulate(node, g, handed_out, create_graph)
     return results
 
@@ -315,6 +331,13 @@ def backward(
     run_backward(roots, retain_graph, create_graph)
 
 
+def ones_seed(data: np.ndarray) -> np.ndarray:
+    """d out / d out = 1: the gradient backward starts from, in ``data``'s shape and dtype."""
+    g = np.empty(data.shape, dtype=data.dtype)
+    g.fill(1)  # (np.ones, a Python-level wrapper, costs more than the whole fill here)
+    return g
+
+
 def _make_roots(tensors, grad_tensors, create_graph: bool, who: str) -> list:  # noqa: ANN001
     roots = []
     for t, g in zip(tensors, grad_tensors):
@@ -331,8 +354,7 @@ def _make_roots(tensors, grad_tensors, create_graph: bool, who: str) -> list:  #
                     f"{who}: grad can be implicitly created only for scalar outputs; the output "
                     f"has shape {t.shape}. Pass gradient= (a tensor of shape {t.shape})."
                 )
-            g = np.empty(t.data.shape, dtype=t.data.dtype)
-            g.fill(1)  # (np.ones, a Python-level wrapper, costs more than the whole fill here)
+            g = ones_seed(t.data)
         else:
             garr = g.data if isinstance(g, Tensor) else np.asarray(g)
             if garr.shape != t.data.shape:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.grad_mode import _state, enable_grad
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
@@ -198,9 +198,13 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        prev = _state.enabled  # no_grad, without a context-manager object (step is per batch)
+        _state.enabled = False
+        try:
             for group in self.param_groups:
                 self._update_group(group)
+        finally:
+            _state.enabled = prev
         self._opt_called = True
         return loss
 
@@ -220,10 +224,7 @@ class Optimizer:
                 continue
             g = p.grad.data
             if g.shape != p.data.shape:
-                raise RuntimeError(
-                    f"optimizer step: a parameter of shape {p.data.shape} has a .grad of shape "
-                    f"{g.shape}; gradients must have their parameter's shape"
-                )
+                raise _grad_shape_error(p.data, g)
             yield p, (-g if maximize else g)
 
     @staticmethod
@@ -328,6 +329,13 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _grad_shape_error(param: np.ndarray, grad: np.ndarray) -> RuntimeError:
+    return RuntimeError(
+        f"optimizer step: a parameter of shape {param.shape} has a .grad of shape "
+        f"{grad.shape}; gradients must have their parameter's shape"
+    )
 
 
 def _mark_updated(p: Tensor) -> None:

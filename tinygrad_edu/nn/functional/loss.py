@@ -223,6 +223,17 @@ def _class_axis(name: str, input: Tensor) -> int:  # noqa: A002
     return 0 if input.ndim == 1 else 1
 
 
+def _all_classes(t: np.ndarray, n_classes: int, ignore_index: int) -> bool:
+    """True when every target is in [0, C) (so none equals an out-of-range ignore_index).
+
+    One reduction: read as unsigned, a negative target is huge and fails it too.
+    """
+    return t.size == 0 or (
+        np.maximum.reduce(t.view(_UNSIGNED.get(t.dtype, t.dtype)), axis=None) < n_classes
+        and not 0 <= ignore_index < n_classes
+    )
+
+
 def _class_targets(name: str, input: Tensor, target: Any, weight: Any, ignore_index: int, axis: int) -> tuple:  # noqa: A002
     """Check class-index targets; return what ``NLLLoss`` needs.
 
@@ -260,13 +271,7 @@ def _class_targets(name: str, input: Tensor, target: Any, weight: Any, ignore_in
                 f"{n_classes} classes of input of shape {shape}; got weight of shape {weight.shape}"
             )
         w = _constant(input, weight)
-    # The common case, all targets in [0, C) (so none equals an out-of-range ignore_index),
-    # costs one reduction: read as unsigned, a negative target is huge and fails it too.
-    # Anything else takes the careful path.
-    if t.size == 0 or (
-        np.maximum.reduce(t.view(_UNSIGNED.get(t.dtype, t.dtype)), axis=None) < n_classes
-        and not 0 <= ignore_index < n_classes
-    ):
+    if _all_classes(t, n_classes, ignore_index):  # the common case; else the careful path
         return target_index(t, axis), (None if w is None else w[t]), None
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
@@ -313,6 +318,17 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     'mean' divides both parts by sum_i w[t_i] over the targets that are not ignored.
     With probabilities, 'mean' divides by the number of samples (N d1 ...).
     """
+    if (weight is None and label_smoothing == 0 and size_average is None and reduce is None
+            and isinstance(input, Tensor) and isinstance(target, Tensor)):
+        # The call of every classifier's training step, recognised in a few comparisons:
+        # (N, C) float logits and (N,) class indices, all in [0, C). It costs a third of
+        # the general path below, which handles everything else and raises every error.
+        x, t = input.data, target.data
+        if (x.ndim == 2 and t.ndim == 1 and t.shape[0] == x.shape[0] and x.dtype.kind == "f"
+                and t.dtype.kind in "iu" and reduction in _REDUCTIONS
+                and _all_classes(t, x.shape[1], ignore_index)):
+            return CrossEntropy.apply(input, axis=1, index=(np.arange(t.shape[0]), t), wt=None,
+                                      valid=None, reduction=reduction)
     reduction = _reduction("cross_entropy", reduction, size_average, reduce)
     _check_input("cross_entropy", input)
     _check_tensor("cross_entropy", target, "target")
