@@ -81,6 +81,9 @@ def arange(
     start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive); int64 if all arguments are ints."""
+    if (end is None and dtype is None and type(start) is int and start >= 0
+            and type(step) is int and step == 1):
+        return _finish(np.arange(start, dtype=np.int64), requires_grad)  # arange(N): row indices
     if end is None:
         start, end = 0, start
     for what, v in (("start", start), ("end", end), ("step", step)):

@@ -162,7 +162,7 @@ class Tensor:
                 f"item: a Tensor with {self.data.size} elements (shape {self.shape}) cannot be "
                 "converted to a Python scalar"
             )
-        return self.data.reshape(()).item()
+        return self.data.item()  # (any shape: ndarray.item reads a one-element array)
 
     def tolist(self) -> Any:
         return self.data.tolist()

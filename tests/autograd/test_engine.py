@@ -735,3 +735,81 @@ def test_non_leaf_with_retain_grad_does_not_keep_itself_alive(no_gc):
     ref = weakref.ref(h)
     del h
     assert ref() is None
+
+
+# ------------------------------------------------------- gradients reused in place
+# A Linear op promises fresh gradient arrays (Op._fresh_grads); the ReLU after it may then
+# mask the gradient it receives in place (Op.backward_reusing). Everything that can see that
+# gradient (hooks, retain_grad, autograd.grad, a second consumer) must still see it unmasked.
+
+
+def _mlp_pieces(seed=0):
+    rng = np.random.default_rng(seed)
+    x = Tensor(rng.standard_normal((5, 3)))
+    w1, b1 = leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal(4))
+    w2, b2 = leaf(rng.standard_normal((2, 4))), leaf(rng.standard_normal(2))
+    return x, w1, b1, w2, b2
+
+
+def _reference_grads(x, w1, b1, w2, b2):
+    """dL/dw1 etc. of L = sum(relu(x w1^T + b1) w2^T + b2), by hand."""
+    z = x.data @ w1.data.T + b1.data
+    gh = np.ones((x.shape[0], 2)) @ w2.data  # dL/dh
+    gz = gh * (z > 0)
+    return gh, {"w1": gz.T @ x.data, "b1": gz.sum(0)}
+
+
+def test_relu_after_linear_masks_the_fresh_gradient_in_place(monkeypatch):
+    from tinygrad_edu.ops.elementwise import Relu
+
+    x, w1, b1, w2, b2 = _mlp_pieces()
+    calls = []
+    orig = Relu.backward_reusing
+    counting = staticmethod(lambda ctx, g: calls.append(1) or orig(ctx, g))
+    monkeypatch.setattr(Relu, "backward_reusing", counting)
+    F = tg.nn.functional
+    F.linear(F.relu(F.linear(x, w1, b1)), w2, b2).sum().backward()
+    _, ref = _reference_grads(x, w1, b1, w2, b2)
+    assert calls == [1]
+    np.testing.assert_allclose(w1.grad.data, ref["w1"], rtol=1e-12)
+    np.testing.assert_allclose(b1.grad.data, ref["b1"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("watch", ["hook", "retain_grad", "autograd.grad", "second consumer"])
+def test_whoever_sees_the_gradient_of_a_relu_output_sees_it_unmasked(watch):
+    x, w1, b1, w2, b2 = _mlp_pieces(1)
+    F = tg.nn.functional
+    z = F.linear(x, w1, b1)
+    h = F.relu(z)
+    seen = []
+    if watch == "hook":
+        h.register_hook(lambda g: seen.append(g))  # keeps the very array it was given
+    elif watch == "retain_grad":
+        h.retain_grad()
+    out = F.linear(h, w2, b2)
+    if watch == "second consumer":  # a second use of h: its gradient is summed by the engine
+        out = out + 0.0 * h.sum()
+    loss = out.sum()
+    gh, ref = _reference_grads(x, w1, b1, w2, b2)
+    if watch == "autograd.grad":
+        dh, dw1 = tg.autograd.grad(loss, [h, w1])
+        np.testing.assert_allclose(dh.data, gh, rtol=1e-12)
+        np.testing.assert_allclose(dw1.data, ref["w1"], rtol=1e-12)
+        return
+    loss.backward()
+    if watch == "hook":
+        np.testing.assert_allclose(seen[0].data, gh, rtol=1e-12)
+    elif watch == "retain_grad":
+        np.testing.assert_allclose(h.grad.data, gh, rtol=1e-12)
+    np.testing.assert_allclose(w1.grad.data, ref["w1"], rtol=1e-12)
+    np.testing.assert_allclose(b1.grad.data, ref["b1"], rtol=1e-12)
+
+
+def test_relu_backward_twice_with_retain_graph_gives_the_same_gradients():
+    x, w1, b1, w2, b2 = _mlp_pieces(2)
+    F = tg.nn.functional
+    loss = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2).sum()
+    loss.backward(retain_graph=True)
+    first = w1.grad.data.copy()
+    loss.backward()
+    np.testing.assert_allclose(w1.grad.data, 2 * first, rtol=1e-12)

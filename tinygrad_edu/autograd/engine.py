@@ -119,10 +119,13 @@ def run_backward(
     if capture is not None:
         results = [None] * len(capture)
         needed = _needed_nodes(topological_order([r[0] for r in roots]), capture)
-    # Nodes whose buffer is an array this loop allocated by adding two gradients: nobody
-    # else can see it until the node runs, so further gradients are added into it in
-    # place (a weight used at every step of an RNN collects one per step).
+    # Nodes whose buffer is an array that nobody else can see until the node runs: one this
+    # loop allocated by adding two gradients, or the fresh result of an op that promises
+    # such results (Op._fresh_grads). Further gradients are added into it in place (a
+    # weight used at every step of an RNN collects one per step), and an op that can
+    # work in place gets it to keep (Op.backward_reusing).
     summed: set[Node] = set()
+    private_ok = capture is None and not create_graph
     check_anomaly = anomaly._enabled[0]
     tracer = _trace._current.tracer
 
@@ -143,13 +146,18 @@ def run_backward(
             for vc, version, _ in node._versions:
                 if vc[0] != version:
                     node._check_saved()  # raises: modified in place since forward
-            grads = type(node).backward(node, g)
+            if (node.backward_reusing is not None and private_ok and node in summed
+                    and tracer is None and not node._pre_hooks):
+                grads = type(node).backward_reusing(node, g)  # g is ours alone, read by nobody later
+            else:
+                grads = type(node).backward(node, g)
         if check_anomaly:
             anomaly.check(node, grads)
         if tracer is not None:
             tracer.node(node, g, grads)
         if not retain_graph and node._saved:
             node._saved = _FREED  # the saved buffers can go now; a second backward will say so
+        fresh = private_ok and node._fresh_grads
         for e, gi in zip(node.next_functions, grads):
             if e is None or gi is None:
                 continue
@@ -168,7 +176,9 @@ def run_backward(
                         tracer.broadcast(node, node.next_functions.index(e), gi.shape, nxt._shape)
                     gi = sum_to(gi, nxt._shape)
                 if prev is None:
-                    buffers[nxt] = gi  # not ours to modify: an op's result may alias others
+                    buffers[nxt] = gi  # not ours to modify, unless the op said it is fresh
+                    if fresh and type(gi) is np.ndarray:
+                        summed.add(nxt)
                 elif nxt in summed and prev.dtype == gi.dtype:
                     np.add(prev, gi, out=prev)  # a sum the engine made: private, so in place
                 else:

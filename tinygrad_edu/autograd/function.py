@@ -86,6 +86,7 @@ class Node:
     _seq = 0  # creation order of recorded ops (from _next_seq): the engine runs larger first
     _n_out = 1
     _is_op = False  # built-in Op: backward runs directly on arrays
+    _fresh_grads = False  # backward's arrays are new and seen by nobody else (see Op)
     _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
     _trace: list | None = None  # forward call site, recorded under detect_anomaly
 
@@ -131,7 +132,11 @@ def accumulator(t: Tensor) -> AccumulateGrad:
 def _edge(t: Tensor) -> tuple:
     """Where the gradient for ``t`` (which requires grad) goes: its node, or its leaf's sink."""
     fn = t.grad_fn
-    return (fn, t._out_nr) if fn is not None else (accumulator(t), 0)
+    if fn is not None:
+        return (fn, t._out_nr)
+    ref = t._accum  # a parameter's existing sink, without a call to accumulator()
+    acc = ref() if ref is not None else None
+    return (acc if acc is not None else accumulator(t), 0)
 
 
 def edge(t: Any) -> tuple | None:
@@ -357,9 +362,17 @@ class Op(Function):
     A forward may return a tuple of arrays (several outputs, e.g. an LSTM cell's h and c);
     backward then receives one gradient per output, ``backward(ctx, g_h, g_c)``, with zeros
     for outputs that did not reach the loss. Such an op saves only inputs and constants.
+
+    Two optional promises let the engine skip allocations in a plain backward:
+    ``_fresh_grads = True``: every array ``backward`` returns is newly made and returned
+    once, so nobody else sees it. ``backward_reusing(ctx, grad)``: the same result as
+    ``backward``, allowed to write into ``grad``; the engine calls it instead when the
+    incoming gradient is an array only it holds (made by a ``_fresh_grads`` op or by its
+    own summing) and nothing else will read it (no hooks, no tracing, no ``autograd.grad``).
     """
 
     _is_op = True
+    backward_reusing = None
 
     def _check_saved(self) -> None:
         """Raise if the saved values were freed or modified in place since forward."""

@@ -18,7 +18,7 @@ from ..tensor import Tensor
 def index_to_numpy(index: Any) -> Any:
     """Turn Tensors and lists inside an index into numpy arrays numpy can index with."""
     if isinstance(index, tuple):
-        return tuple(_one(i) for i in index)
+        return tuple([_one(i) for i in index])
     return _one(index)
 
 
@@ -135,9 +135,24 @@ def expand_ellipsis(index: Any, ndim: int) -> Any:
     return index[:k] + (slice(None),) * max(0, ndim - used) + index[k + 1:]
 
 
+def _index_arrays_only(index: Any) -> bool:
+    """A tuple of index arrays (no int, slice, None or Ellipsis), as x[rows, cols]: numpy
+    and PyTorch then agree, with nothing to expand or reorder."""
+    if type(index) is not tuple:
+        return False
+    for i in index:
+        if type(i) is not np.ndarray or i.ndim == 0:
+            return False
+    return True
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
-    idx = expand_ellipsis(index_to_numpy(index), x.ndim)
-    stages = torch_stages(idx)
+    idx = index_to_numpy(index)
+    if _index_arrays_only(idx):
+        stages = None
+    else:
+        idx = expand_ellipsis(idx, x.ndim)
+        stages = torch_stages(idx)
     try:
         if stages is None:
             out = GetItem.apply(x, index=idx)

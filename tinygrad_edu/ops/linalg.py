@@ -75,6 +75,8 @@ class Linear(Op):
     and backward uses W itself (g W), so both products are plain ones.
     """
 
+    _fresh_grads = True  # (see Op) each gradient is a new array: products and a sum
+
     @staticmethod
     def forward(ctx, x, w, b=None, w_t=None):
         ctx.save_for_backward(x, w)

@@ -60,7 +60,12 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return (g - np.exp(y) * sum_along(g, ctx.axis),)
+        if type(y) is not np.ndarray or type(g) is not np.ndarray:  # create_graph=True: Tensors
+            return (g - np.exp(y) * sum_along(g, ctx.axis),)
+        gx = np.exp(y)  # s, in a fresh array that becomes the gradient: one allocation, not three
+        gx *= sum_along(g, ctx.axis)
+        np.subtract(g, gx, out=gx)
+        return (gx,)
 
 
 def log_softmax_of(x: np.ndarray, axis: int) -> np.ndarray:
