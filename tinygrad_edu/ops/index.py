@@ -56,7 +56,19 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is np.ndarray:  # plain backward: the scatter itself, no op call around it
+            return (_scatter_add(g, ctx.shape, ctx.index),)
         return (IndexAdd.dual(g, shape=ctx.shape, index=ctx.index),)
+
+
+def _scatter_add(g: np.ndarray, shape: tuple, index: Any) -> np.ndarray:
+    """zeros(shape) with g added at ``index`` (each repeat of an index adds again)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 class IndexAdd(Op):
@@ -65,12 +77,7 @@ class IndexAdd(Op):
     @staticmethod
     def forward(ctx, g, shape=(), index=None):
         ctx.index = index
-        out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(index):
-            out[index] = g
-        else:
-            np.add.at(out, index, g)
-        return out
+        return _scatter_add(g, shape, index)
 
     @staticmethod
     def backward(ctx, gg):

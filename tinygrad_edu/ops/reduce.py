@@ -237,9 +237,12 @@ def _floating(x: Tensor, op: str) -> None:
 
 
 def _count(x: Tensor, axes: tuple) -> int:
+    shape = x.data.shape
+    if len(axes) == len(shape):
+        return x.data.size  # the usual mean of everything (a loss)
     n = 1
     for a in axes:
-        n *= x.shape[a]
+        n *= shape[a]
     return n
 
 

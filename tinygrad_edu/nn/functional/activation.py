@@ -18,6 +18,7 @@ from typing import Any
 
 from ... import dtypes
 from ...ops import elementwise as E
+from ...ops.softmax import LogSoftmax
 from ...ops.softmax import log_softmax as _log_softmax
 from ...ops.softmax import softmax as _softmax
 from ...ops.special import erf, expm1
@@ -183,6 +184,10 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
     """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (no log of 0)."""
+    if type(input) is Tensor and type(dim) is int and dtype is None and input.data.dtype.kind == "f":
+        ndim = input.data.ndim
+        if ndim and -ndim <= dim < ndim:  # the usual case, without the checks below
+            return LogSoftmax.apply(input, axis=dim % ndim)
     x = _tensor(input, "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", x.ndim, _stacklevel)
