@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.ops.fast_reduce import max_along, sum_along
+from tinygrad_edu.ops.fast_reduce import max_along, sum_along, sum_rows
 
 # shapes around the fast paths' bounds: 64 rows, 16 and 1024 entries per row
 _SHAPES = st.one_of(
@@ -65,6 +65,45 @@ def test_sum_along_is_numpys_sum(xa):
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
     assert np.all(np.abs(got - want)[finite] <= 2 * k * eps * scale[finite] + 1e-30)
+
+
+@st.composite
+def _row_arrays(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.float16]))
+    shape = draw(st.tuples(st.integers(0, 300), st.integers(0, 40)) | st.tuples(st.integers(0, 5)))
+    values = _VALUES
+    if dtype == np.float16:  # (not a BLAS dtype: numpy's own sum)
+        values = st.floats(-100, 100, width=16) | st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0])
+    x = draw(arrays(dtype, shape, elements=values))
+    layout = draw(st.sampled_from(["C", "F", "strided"]))
+    if layout == "F":
+        x = np.asfortranarray(x)
+    elif layout == "strided" and x.ndim:
+        x = np.repeat(x, 2, axis=-1)[..., ::2]
+    return x
+
+
+@settings(max_examples=300, deadline=None)
+@given(_row_arrays())
+def test_sum_rows_is_numpys_sum_over_the_first_axis(x):
+    got = sum_rows(x)
+    want = x.sum(0)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    k = x.shape[0]
+    eps = np.finfo(x.dtype).eps
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.abs(x).astype(np.float64).sum(0)
+        finite = np.isfinite(scale) & np.isfinite(want)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+    assert np.all(np.abs(got - want)[finite] <= 2 * k * eps * scale[finite] + 1e-30)
+
+
+def test_sum_rows_of_a_tensor_is_the_differentiable_sum():
+    t = tg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    s = sum_rows(t)
+    assert isinstance(s, tg.Tensor) and s.grad_fn is not None
+    np.testing.assert_array_equal(s.data, [6.0, 9.0])
 
 
 def test_fast_paths_are_taken_and_exact_on_a_classifier_batch():

@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .elementwise import _operands
+from .fast_reduce import sum_rows
 
 
 class MatMul(Op):
@@ -101,8 +102,7 @@ class Linear(Op):
             if need[1]:
                 gw = _weight_grad(rows, x2, w)
             if need[2]:
-                # .sum(0) means the same for arrays and Tensors (create_graph=True)
-                gb = np.add.reduce(rows, 0) if type(rows) is np.ndarray else rows.sum(0)
+                gb = sum_rows(rows)  # (arrays by BLAS; Tensors, under create_graph=True, by .sum(0))
         return gx, gw, gb
 
     def _mark_saved(self, args: tuple, out: Tensor) -> None:
