@@ -813,3 +813,25 @@ def test_relu_backward_twice_with_retain_graph_gives_the_same_gradients():
     first = w1.grad.data.copy()
     loss.backward()
     np.testing.assert_allclose(w1.grad.data, 2 * first, rtol=1e-12)
+
+
+def test_a_backward_tracer_sees_the_relu_gradient_unmasked():
+    from tinygrad_edu.autograd.trace import BackwardTracer, tracing
+    from tinygrad_edu.ops.elementwise import Relu
+
+    class Keep(BackwardTracer):  # keeps the very arrays, no copies
+        def __init__(self):
+            self.seen = {}
+
+        def node(self, node, grad_output, grad_inputs):
+            self.seen[type(node)] = grad_output
+
+    x, w1, b1, w2, b2 = _mlp_pieces(3)
+    F = tg.nn.functional
+    loss = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2).sum()
+    keep = Keep()
+    with tracing(keep):
+        loss.backward()
+    gh, ref = _reference_grads(x, w1, b1, w2, b2)
+    np.testing.assert_allclose(keep.seen[Relu], gh, rtol=1e-12)
+    np.testing.assert_allclose(w1.grad.data, ref["w1"], rtol=1e-12)
