@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _new
+from ..tensor import Tensor
 from . import anomaly
 from . import trace as _trace
 from .function import _FREED, AccumulateGrad, Node, accumulator
@@ -198,20 +198,6 @@ def run_backward(
             continue  # autograd.grad never touches .grad
         if tracer is not None:
             tracer.leaf(var, g)
-        if var.grad is None and type(g) is np.ndarray and g.base is None and not create_graph:
-            # The commonest case, inlined (it runs for every parameter at every step): the
-            # first gradient of a step, an array backward just made. _own would keep it as
-            # it is if nobody else can see it and it is laid out like the parameter.
-            data = var.data
-            flags = g.flags
-            if (flags.writeable and g.strides == data.strides and g.dtype == data.dtype
-                    and (flags.c_contiguous or flags.f_contiguous) and id(g) not in handed_out):
-                handed_out.add(id(g))
-                t = _new(Tensor)
-                t.data = g
-                t._vc = [0]
-                var.grad = t
-                continue
         _accumulate(node, g, handed_out, create_graph)
     return results
 

@@ -132,11 +132,7 @@ def accumulator(t: Tensor) -> AccumulateGrad:
 def _edge(t: Tensor) -> tuple:
     """Where the gradient for ``t`` (which requires grad) goes: its node, or its leaf's sink."""
     fn = t.grad_fn
-    if fn is not None:
-        return (fn, t._out_nr)
-    ref = t._accum  # a parameter's existing sink, without a call to accumulator()
-    acc = ref() if ref is not None else None
-    return (acc if acc is not None else accumulator(t), 0)
+    return (fn, t._out_nr) if fn is not None else (accumulator(t), 0)
 
 
 def edge(t: Any) -> tuple | None:

@@ -105,16 +105,6 @@ class Linear(Op):
                 gb = sum_rows(rows)  # (arrays by BLAS; Tensors, under create_graph=True, by .sum(0))
         return gx, gw, gb
 
-    def _mark_saved(self, args: tuple, out: Tensor) -> None:
-        x, w = args[0], args[1]
-        if isinstance(x, Tensor) and isinstance(w, Tensor):
-            # forward saved (x, w), inputs 0 and 1: said directly (every layer of every step),
-            # instead of Op._mark_saved's search among the inputs
-            self._kinds = (0, 1)
-            self._versions = ((x._vc, x._vc[0], 0), (w._vc, w._vc[0], 1))
-        else:
-            super()._mark_saved(args, out)
-
 
 def _weight_grad(rows, x2, w):
     """dL/dW = G^T X in W's own memory layout.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import _CONST, Op
+from ..autograd.function import Op
 from .elementwise import Sigmoid
 from .softmax import Softmax, log_softmax_of
 
@@ -175,11 +175,9 @@ class CrossEntropy(Op):
         return (gx,)
 
     def _mark_saved(self, args: tuple, out) -> None:  # noqa: ANN001
-        # saved (x, p): x is input 0, p a value of this op's own (Op._mark_saved's kinds);
+        super()._mark_saved(args, out)
         # x's version is checked only by a differentiable backward, the one that reads x
-        x = args[0]
-        self._kinds = (0, _CONST)
-        self._x_versions, self._versions = ((x._vc, x._vc[0], 0),), ()
+        self._x_versions, self._versions = self._versions, ()
 
     def _run_backward(self, g, create_graph: bool) -> tuple:  # noqa: ANN001
         if create_graph:

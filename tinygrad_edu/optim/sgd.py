@@ -27,11 +27,9 @@ def descend(data: np.ndarray, g: np.ndarray, lr: float) -> None:
     """
     piece = _PIECE_BYTES // data.itemsize
     n = data.size
-    if n < 3 * piece or g.strides != data.strides or g.dtype != data.dtype:
-        data -= lr * g
-        return
-    flags = data.flags
-    if not (flags.c_contiguous or flags.f_contiguous):
+    if n < 3 * piece or g.strides != data.strides or g.dtype != data.dtype or not (
+        data.flags.c_contiguous or data.flags.f_contiguous
+    ):
         data -= lr * g
         return
     flat, gflat = data.ravel(order="K"), g.ravel(order="K")  # views, in memory order
@@ -138,5 +136,5 @@ class SGD(Optimizer):
                     b *= momentum
                     b += (1 - dampening) * g
                 g = g + momentum * buf.data if group["nesterov"] else buf.data
-            p.data -= lr * g
+            descend(p.data, g, lr)
             _mark_updated(p)
