@@ -546,11 +546,15 @@ def _swap(fn: Callable) -> Callable:
     return lambda self, other: fn(other, self)
 
 
+# Operators and methods of the common float ops skip the argument checks when they can
+# (see ops.elementwise.unary_method): on small tensors those checks cost as much as numpy.
+_fast_binary = _ops.elementwise.binary_method
+_fast_unary = _ops.elementwise.unary_method
 for _name, _fn in {
-    "__add__": _ops.add, "__radd__": _swap(_ops.add),
-    "__sub__": _ops.sub, "__rsub__": _ops.rsub,
-    "__mul__": _ops.mul, "__rmul__": _swap(_ops.mul),
-    "__truediv__": _ops.div, "__rtruediv__": _ops.rdiv,
+    "__add__": _fast_binary(_ops.elementwise.Add, _ops.add), "__radd__": _swap(_ops.add),
+    "__sub__": _fast_binary(_ops.elementwise.Sub, _ops.sub), "__rsub__": _ops.rsub,
+    "__mul__": _fast_binary(_ops.elementwise.Mul, _ops.mul), "__rmul__": _swap(_ops.mul),
+    "__truediv__": _fast_binary(_ops.elementwise.Div, _ops.div, True), "__rtruediv__": _ops.rdiv,
     "__pow__": _ops.pow, "__rpow__": _ops.rpow,
     "__matmul__": _ops.matmul, "__rmatmul__": _swap(_ops.matmul),
     "__neg__": _ops.neg, "__abs__": _ops.abs,
@@ -558,9 +562,14 @@ for _name, _fn in {
     # methods that are the op of the same name
     "add": _ops.add, "sub": _ops.sub, "mul": _ops.mul, "div": _ops.div, "pow": _ops.pow,
     "matmul": _ops.matmul, "dot": _ops.dot, "mm": _ops.mm, "neg": _ops.neg, "abs": _ops.abs,
-    "exp": _ops.exp, "log": _ops.log, "log1p": _ops.log1p, "sqrt": _ops.sqrt,
-    "rsqrt": _ops.rsqrt, "sin": _ops.sin, "cos": _ops.cos, "tanh": _ops.tanh,
-    "sigmoid": _ops.sigmoid, "relu": _ops.relu, "square": _ops.square,
+    "exp": _fast_unary(_ops.elementwise.Exp, _ops.exp),
+    "log": _fast_unary(_ops.elementwise.Log, _ops.log), "log1p": _ops.log1p,
+    "sqrt": _fast_unary(_ops.elementwise.Sqrt, _ops.sqrt), "rsqrt": _ops.rsqrt,
+    "sin": _fast_unary(_ops.elementwise.Sin, _ops.sin),
+    "cos": _fast_unary(_ops.elementwise.Cos, _ops.cos),
+    "tanh": _fast_unary(_ops.elementwise.Tanh, _ops.tanh),
+    "sigmoid": _fast_unary(_ops.elementwise.Sigmoid, _ops.sigmoid),
+    "relu": _fast_unary(_ops.elementwise.Relu, _ops.relu), "square": _ops.square,
     "erf": _ops.erf, "expm1": _ops.expm1,
     "reciprocal": _ops.reciprocal, "sign": _ops.sign, "clamp": _ops.clamp, "clip": _ops.clip,
     "maximum": _ops.maximum, "minimum": _ops.minimum,

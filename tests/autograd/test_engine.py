@@ -378,6 +378,15 @@ def test_autograd_grad_of_several_outputs_sums_their_contributions():
     np.testing.assert_allclose(g.data, 2 * xs + np.cos(xs), rtol=1e-12)
 
 
+def test_autograd_grad_skips_an_output_that_does_not_lead_to_the_input():
+    # the second output depends only on w: its node is a root the engine must pass over
+    xs = np.array([1.0, 2.0])
+    x, w = leaf(xs), leaf(np.array([3.0, 4.0]))
+    (g,) = tg.autograd.grad([x.sin().sum(), (w * w).exp().sum()], x)
+    np.testing.assert_allclose(g.data, np.cos(xs), rtol=1e-12)
+    assert x.grad is None and w.grad is None
+
+
 def test_autograd_grad_non_scalar_output_without_grad_outputs_raises():
     x = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError):

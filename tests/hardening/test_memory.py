@@ -199,7 +199,7 @@ def saved_buffers(nodes: list, owned: set[int]) -> list[np.ndarray]:
     """The arrays the nodes keep for backward, except data of tensors the test holds."""
     bufs = []
     for node in nodes:
-        saved = getattr(node, "_saved", ())
+        saved = getattr(node, "saved_values", ())
         for s in saved if isinstance(saved, tuple) else ():
             arr = s.data if isinstance(s, Tensor) else s
             if isinstance(arr, np.ndarray) and id(arr) not in owned:
@@ -245,7 +245,7 @@ def test_graph_under_detect_anomaly_is_freed_by_reference_counting(no_gc):
     with tg.autograd.detect_anomaly():
         loss = linear(p) + softmax(p)
         nodes = graph_nodes(loss)
-        assert all(n._trace for n in nodes if hasattr(n, "_saved"))
+        assert all(n._trace for n in nodes if hasattr(n, "saved_values"))
         refs = [weakref.ref(n) for n in nodes]
         del nodes, loss
     assert all(r() is None for r in refs)

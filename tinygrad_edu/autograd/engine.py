@@ -128,20 +128,22 @@ def run_backward(
     private_ok = capture is None and not create_graph
     check_anomaly = anomaly._enabled[0]
     tracer = _trace._current.tracer
+    watched = check_anomaly or tracer is not None
 
-    while heap:
-        node = heappop(heap)[1]
+    node = heappop(heap)[1] if heap else None
+    while node is not None:
         g = buffers.pop(node)
         if node._pre_hooks:
             g = _run_tensor_hooks(node, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
-            if id(node) not in needed:
+            if id(node) not in needed:  # a root that leads to no input asked for
+                node = heappop(heap)[1] if heap else None
                 continue
         if create_graph or not node._is_op:
             grads = node._run_backward(g, create_graph)
         else:  # the common case inlined: a built-in op, plain backward on arrays
-            if node._saved is _FREED:
+            if node.saved_values is _FREED:
                 node._check_saved()
             for vc, version, _ in node._versions:
                 if vc[0] != version:
@@ -151,13 +153,15 @@ def run_backward(
                 grads = type(node).backward_reusing(node, g)  # g is ours alone, read by nobody later
             else:
                 grads = type(node).backward(node, g)
-        if check_anomaly:
-            anomaly.check(node, grads)
-        if tracer is not None:
-            tracer.node(node, g, grads)
-        if not retain_graph and node._saved:
-            node._saved = _FREED  # the saved buffers can go now; a second backward will say so
+        if watched:
+            if check_anomaly:
+                anomaly.check(node, grads)
+            if tracer is not None:
+                tracer.node(node, g, grads)
+        if not retain_graph and node.saved_values:
+            node.saved_values = _FREED  # the saved buffers can go now; a second backward will say so
         fresh = private_ok and node._fresh_grads
+        later = None  # a node this one scheduled, kept out of the heap if it runs next anyway
         for e, gi in zip(node.next_functions, grads):
             if e is None or gi is None:
                 continue
@@ -168,6 +172,8 @@ def run_backward(
             if prev is None:  # its first gradient: schedule it
                 if type(nxt) is AccumulateGrad:
                     leaves.append(nxt)
+                elif later is None:
+                    later = nxt
                 else:
                     heappush(heap, (-nxt._seq, nxt))
             if nxt._n_out == 1:
@@ -187,6 +193,14 @@ def run_backward(
                         summed.add(nxt)
             else:
                 _deliver(buffers, nxt, e[1], gi)
+        # Next: the largest sequence number pending. In a chain that is the node just
+        # scheduled, which then skips the heap (a push and a pop per node saved).
+        if later is not None:
+            if not heap or later._seq > -heap[0][0]:
+                node = later
+                continue
+            heappush(heap, (-later._seq, later))
+        node = heappop(heap)[1] if heap else None
 
     for node in leaves:
         g = buffers.pop(node)

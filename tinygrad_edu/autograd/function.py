@@ -34,6 +34,8 @@ from .grad_mode import _state
 _IN_OUT = -1  # saved item is the op's output
 _CONST = -2  # saved item is neither an input nor the output: a constant for double backward
 _KINDS_OUTPUT = (_IN_OUT,)  # what most unary ops save: their output alone
+_KINDS_INPUT0 = (0,)  # ... or their input (sin, log)
+_KINDS_INPUTS01 = (0, 1)  # what most binary ops save: both inputs
 
 
 class _NullCtx:
@@ -171,7 +173,9 @@ class Function(Node):
         y = Cube.apply(t)
     """
 
-    _saved: Any = ()
+    # what save_for_backward kept, as it was given (custom Functions read it through
+    # saved_tensors, which checks and re-wraps; built-in ops read it directly)
+    saved_values: Any = ()
     _kinds: tuple = ()
     _saved_out_nrs: tuple = ()  # for each saved output: which output (custom Functions)
     _versions: tuple = ()
@@ -181,7 +185,7 @@ class Function(Node):
     # -- what forward calls -------------------------------------------------------
     def save_for_backward(self, *xs: Any) -> None:
         """Keep inputs, outputs or other values for backward (read with ``saved_tensors``)."""
-        self._saved = xs
+        self.saved_values = xs
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs (e.g. indices) through which no gradient flows."""
@@ -190,7 +194,7 @@ class Function(Node):
     # -- what backward calls --------------------------------------------------------
     @property
     def saved_tensors(self) -> tuple:
-        saved = self._saved
+        saved = self.saved_values
         if saved is _FREED:
             raise RuntimeError(
                 f"{self.name()}: trying to backward through the graph a second time (or to "
@@ -282,7 +286,7 @@ class Function(Node):
             results.append(o)
         # saved outputs are kept as arrays so that the graph holds no reference cycle
         kinds, saved, versions, out_nrs = [], [], [], []
-        for s in ctx._saved:
+        for s in ctx.saved_values:
             kind, out_nr = _CONST, 0
             for k, o in enumerate(results):
                 if s is o or s is outs[k]:
@@ -298,7 +302,7 @@ class Function(Node):
             kinds.append(kind)
             saved.append(s)
             out_nrs.append(out_nr)
-        ctx._saved, ctx._kinds, ctx._versions = tuple(saved), tuple(kinds), tuple(versions)
+        ctx.saved_values, ctx._kinds, ctx._versions = tuple(saved), tuple(kinds), tuple(versions)
         ctx._saved_out_nrs = tuple(out_nrs)
         ctx._unpack_as_tensors = True
         if anomaly._enabled[0]:
@@ -315,7 +319,7 @@ class Function(Node):
 
     def _run_backward(self, grads: Any, create_graph: bool) -> tuple:
         """Engine entry: call the user's backward on Tensors, return arrays or Tensors."""
-        if self._saved is _FREED:
+        if self.saved_values is _FREED:
             self.saved_tensors  # noqa: B018 - raises the 'second time' error
         gs = grads if self._n_out > 1 else [grads]
         gts = []
@@ -341,8 +345,8 @@ class Function(Node):
         return tuple(r.data if isinstance(r, Tensor) else r for r in res)
 
     def _release(self) -> None:
-        if self._saved:
-            self._saved = _FREED
+        if self.saved_values:
+            self.saved_values = _FREED
 
 
 class Op(Function):
@@ -350,7 +354,9 @@ class Op(Function):
 
     ``forward(ctx, *arrays, **params) -> array`` computes the value; values it calls
     ``ctx.save_for_backward`` on are identified as an input, the output or a constant.
-    ``backward(ctx, grad) -> tuple`` returns one gradient per input (None where not
+    ``backward(ctx, grad) -> tuple`` reads them back as ``ctx.saved_values`` (a plain
+    attribute: ``saved_tensors`` works too, but a property call per node shows on small
+    tensors) and returns one gradient per input (None where not
     needed), written with numpy functions so that it works on arrays (plain backward)
     and on Tensors (``create_graph=True``). The engine sums each gradient back to its
     input's shape, so a broadcasting op returns the gradient of the broadcast result.
@@ -372,7 +378,7 @@ class Op(Function):
 
     def _check_saved(self) -> None:
         """Raise if the saved values were freed or modified in place since forward."""
-        if self._saved is _FREED:
+        if self.saved_values is _FREED:
             self.saved_tensors  # noqa: B018 - raises the 'second time' error
         self._check_versions()
 
@@ -382,46 +388,25 @@ class Op(Function):
     @property
     def saved_tensors(self) -> tuple:  # type: ignore[override]
         # arrays in a plain backward; the engine swaps in Tensors for create_graph=True
-        saved = self._saved
+        saved = self.saved_values
         if saved is _FREED:
             return Function.saved_tensors.fget(self)  # raises the 'second time' error
         return saved
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        # The hot path of every op, kept flat on purpose: on small tensors the Python work
-        # per op costs more than numpy's, so every call, allocation and lookup here shows.
-        # Ops on one or two Tensors (nearly all of them) get short paths without loops.
+        """Run ``forward`` on the arrays of ``args``; record a node if any input requires grad."""
+        # Ops on one or two Tensors without options (nearly all of them) take the short paths.
         n = len(args)
-        a = args[0] if n else None
-        if n == 1 and isinstance(a, Tensor):
-            x = a.data
-            try:
-                if not (a.requires_grad and _state.enabled):
-                    return _plain(cls.forward(NULL_CTX, x, **kwargs))
-                ctx = _new(cls)
-                out = cls.forward(ctx, x, **kwargs)
-            except ValueError as e:
-                raise _shape_error(cls, [x], e) from None
-            fn = a.grad_fn
-            ctx.next_functions = ((fn, a._out_nr) if fn is not None else (accumulator(a), 0),)
-        elif n == 2 and isinstance(a, Tensor) and isinstance(args[1], Tensor):
-            b = args[1]
-            x, y = a.data, b.data
-            need_a, need_b = a.requires_grad, b.requires_grad
-            try:
-                if not ((need_a or need_b) and _state.enabled):
-                    return _plain(cls.forward(NULL_CTX, x, y, **kwargs))
-                ctx = _new(cls)
-                out = cls.forward(ctx, x, y, **kwargs)
-            except ValueError as e:
-                raise _shape_error(cls, [x, y], e) from None
-            ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None)
-            ctx.needs_input_grad = (need_a, need_b)
-        elif n == 3 and isinstance(a, Tensor) and isinstance(args[1], Tensor) and (
+        if not kwargs and 0 < n <= 2 and isinstance(args[0], Tensor):
+            if n == 1:
+                return cls.apply1(args[0])
+            if isinstance(args[1], Tensor):
+                return cls.apply2(args[0], args[1])
+        if n == 3 and isinstance(args[0], Tensor) and isinstance(args[1], Tensor) and (
             args[2] is None or isinstance(args[2], Tensor)
         ):  # x, weight, bias (or None): linear, conv
-            b, c = args[1], args[2]
+            a, b, c = args
             x, y = a.data, b.data
             z = None if c is None else c.data
             need_a, need_b = a.requires_grad, b.requires_grad
@@ -436,29 +421,66 @@ class Op(Function):
             ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None,
                                   _edge(c) if need_c else None)
             ctx.needs_input_grad = (need_a, need_b, need_c)
-        else:
-            record = False
-            arrays = []
-            for t in args:
-                if isinstance(t, Tensor):
-                    arrays.append(t.data)
-                    if t.requires_grad:
-                        record = True
-                else:
-                    arrays.append(t)
-            try:
-                if not (record and _state.enabled):
-                    return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
-                ctx = _new(cls)
-                out = cls.forward(ctx, *arrays, **kwargs)
-            except ValueError as e:
-                raise _shape_error(cls, arrays, e) from None
-            edges = tuple([_edge(t) if isinstance(t, Tensor) and t.requires_grad else None for t in args])
-            ctx.next_functions = edges
-            ctx.needs_input_grad = tuple([e is not None for e in edges])
-        ctx._seq = _next_seq()
+            return ctx._finish(out, args)
+        record = False
+        arrays = []
+        for t in args:
+            if isinstance(t, Tensor):
+                arrays.append(t.data)
+                if t.requires_grad:
+                    record = True
+            else:
+                arrays.append(t)
+        try:
+            if not (record and _state.enabled):
+                return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
+            ctx = _new(cls)
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:
+            raise _shape_error(cls, arrays, e) from None
+        edges = tuple([_edge(t) if isinstance(t, Tensor) and t.requires_grad else None for t in args])
+        ctx.next_functions = edges
+        ctx.needs_input_grad = tuple([e is not None for e in edges])
+        return ctx._finish(out, args)
+
+    # The hot path of every op, kept flat on purpose: on small tensors the Python work per
+    # op costs more than numpy's, so every call, allocation and lookup here shows.
+    @classmethod
+    def apply1(cls, a: Tensor) -> Tensor:
+        """``apply(a)`` for one Tensor and no options: every unary op."""
+        x = a.data
+        try:
+            if not (a.requires_grad and _state.enabled):
+                return _plain(cls.forward(NULL_CTX, x))
+            ctx = _new(cls)
+            out = cls.forward(ctx, x)
+        except ValueError as e:
+            raise _shape_error(cls, [x], e) from None
+        fn = a.grad_fn
+        ctx.next_functions = ((fn, a._out_nr) if fn is not None else (accumulator(a), 0),)
+        return ctx._finish(out, (a,))
+
+    @classmethod
+    def apply2(cls, a: Tensor, b: Tensor) -> Tensor:
+        """``apply(a, b)`` for two Tensors and no options: every binary op."""
+        x, y = a.data, b.data
+        need_a, need_b = a.requires_grad, b.requires_grad
+        try:
+            if not ((need_a or need_b) and _state.enabled):
+                return _plain(cls.forward(NULL_CTX, x, y))
+            ctx = _new(cls)
+            out = cls.forward(ctx, x, y)
+        except ValueError as e:
+            raise _shape_error(cls, [x, y], e) from None
+        ctx.next_functions = (_edge(a) if need_a else None, _edge(b) if need_b else None)
+        ctx.needs_input_grad = (need_a, need_b)
+        return ctx._finish(out, (a, b))
+
+    def _finish(self, out: Any, args: tuple) -> Tensor:
+        """Number this node, wrap forward's result in its Tensor, classify what was saved."""
+        self._seq = _next_seq()
         if type(out) is tuple:
-            return ctx._several_outputs(out, args)
+            return self._several_outputs(out, args)
         raw = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # numpy returns scalars for 0-d results
@@ -466,20 +488,20 @@ class Op(Function):
         t.data = out
         t._vc = [0]
         t.requires_grad = True
-        t.grad_fn = ctx
-        ctx._shape = out.shape
-        saved = ctx._saved
+        t.grad_fn = self
+        self._shape = out.shape
+        saved = self.saved_values
         if saved:
             if raw is not out:
-                saved = ctx._saved = tuple(out if s is raw else s for s in saved)
+                saved = self.saved_values = tuple(out if s is raw else s for s in saved)
             if len(saved) == 1 and saved[0] is out:
                 # the commonest case (exp, tanh, sigmoid, relu...: the op keeps its output)
-                ctx._kinds = _KINDS_OUTPUT
-                ctx._versions = ((t._vc, 0, _IN_OUT),)
+                self._kinds = _KINDS_OUTPUT
+                self._versions = ((t._vc, 0, _IN_OUT),)
             else:
-                ctx._mark_saved(args, t)
+                self._mark_saved(args, t)
         if anomaly._enabled[0]:
-            ctx._trace = traceback.extract_stack()[:-1]
+            self._trace = traceback.extract_stack()[:-2]
         return t
 
     def _several_outputs(self, outs: tuple, args: tuple) -> tuple[Tensor, ...]:
@@ -503,8 +525,8 @@ class Op(Function):
         self._dtypes = tuple(t.data.dtype for t in results)
         self._shape = self._shapes[0]
         self._is_op = False  # the engine's inline call passes one gradient: go through _run_backward
-        if self._saved:
-            if any(s is o for s in self._saved for o in outs):
+        if self.saved_values:
+            if any(s is o for s in self.saved_values for o in outs):
                 raise RuntimeError(
                     f"{type(self).__name__}: an op with several outputs must not save them; "
                     "recompute them in backward from the saved inputs"
@@ -517,9 +539,21 @@ class Op(Function):
     def _mark_saved(self, args: tuple, out: Tensor) -> None:
         """Classify each saved value as the output, input ``i``, or a constant, and note the
         version of every saved tensor (so backward can tell if it was modified in place)."""
+        saved = self.saved_values
+        a = args[0]
+        if type(a) is Tensor and saved[0] is a.data:  # the inputs themselves (sin, mul...)
+            if len(saved) == 1:
+                self._kinds = _KINDS_INPUT0
+                self._versions = ((a._vc, a._vc[0], 0),)
+                return
+            if len(saved) == 2 and len(args) > 1 and type(args[1]) is Tensor and saved[1] is args[1].data:
+                b = args[1]
+                self._kinds = _KINDS_INPUTS01
+                self._versions = ((a._vc, a._vc[0], 0), (b._vc, b._vc[0], 1))
+                return
         kinds, versions = [], []
         o = out.data
-        for s in self._saved:
+        for s in saved:
             if s is o:
                 kinds.append(_IN_OUT)
                 versions.append((out._vc, out._vc[0], _IN_OUT))
@@ -547,7 +581,7 @@ class Op(Function):
         return cls.forward(NULL_CTX, *args, **kwargs)
 
     def _run_backward(self, g: Any, create_graph: bool) -> tuple:
-        saved = self._saved
+        saved = self.saved_values
         if saved is _FREED:
             self.saved_tensors  # noqa: B018 - raises the 'second time' error
         if self._versions:
@@ -559,7 +593,7 @@ class Op(Function):
         if not create_graph:
             return type(self).backward(self, *gs)
         # Differentiable backward: the same formulas, run on Tensors connected to the graph.
-        self._saved = tuple(self._unpack(i, s) for i, s in enumerate(saved))
+        self.saved_values = tuple(self._unpack(i, s) for i, s in enumerate(saved))
         gs = [gk if isinstance(gk, Tensor) else Tensor._make(gk, False, None) for gk in gs]
         prev = _state.enabled
         _state.enabled = True
@@ -567,4 +601,4 @@ class Op(Function):
             return type(self).backward(self, *gs)
         finally:
             _state.enabled = prev
-            self._saved = saved
+            self.saved_values = saved

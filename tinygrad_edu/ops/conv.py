@@ -162,7 +162,7 @@ class BlockMax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved_tensors
+        (mask,) = ctx.saved_values
         kh, kw = ctx.kernel
         h, w = ctx.in_size
         _, n, c, oh, ow = mask.shape

@@ -44,7 +44,7 @@ class Exp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g * y,)
 
 
@@ -58,7 +58,7 @@ class Log(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g / x,)
 
 
@@ -72,7 +72,7 @@ class Log1p(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g / (1 + x),)
 
 
@@ -87,7 +87,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g / (2 * y),)
 
 
@@ -102,7 +102,7 @@ class Rsqrt(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (-0.5 * g * y * y * y,)
 
 
@@ -116,7 +116,7 @@ class Sin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g * np.cos(x),)
 
 
@@ -130,7 +130,7 @@ class Cos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (-g * np.sin(x),)
 
 
@@ -145,7 +145,7 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g * (1 - y * y),)
 
 
@@ -173,7 +173,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g * y * (1 - y),)
 
 
@@ -188,12 +188,12 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g * (y > 0),)
 
     @staticmethod
     def backward_reusing(ctx, g):  # (see Op): the same product, written into g
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         np.multiply(g, y > 0, out=g)
         return (g,)
 
@@ -208,7 +208,7 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g * np.sign(x),)
 
 
@@ -222,7 +222,7 @@ class Square(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (2 * x * g,)
 
 
@@ -237,7 +237,7 @@ class Reciprocal(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (-g * y * y,)
 
 
@@ -268,7 +268,7 @@ class Clamp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved_tensors
+        (mask,) = ctx.saved_values
         return (g * mask,)
 
 
@@ -309,7 +309,7 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_values
         need = ctx.needs_input_grad
         return g * b if need[0] else None, g * a if need[1] else None
 
@@ -324,7 +324,7 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_values
         need = ctx.needs_input_grad
         return g / b if need[0] else None, -g * a / (b * b) if need[1] else None
 
@@ -344,7 +344,7 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_values
         need = ctx.needs_input_grad
         ga = gb = None
         if need[0]:
@@ -374,7 +374,7 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (wa,) = ctx.saved_tensors
+        (wa,) = ctx.saved_values
         return g * wa, g * (1 - wa)
 
 
@@ -390,7 +390,7 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (wa,) = ctx.saved_tensors
+        (wa,) = ctx.saved_values
         return g * wa, g * (1 - wa)
 
 
@@ -404,7 +404,7 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
+        (cond,) = ctx.saved_values
         need = ctx.needs_input_grad
         zero = np.zeros((), dtype=g.dtype)
         return (
@@ -522,7 +522,7 @@ class _ScalarCast:
 
 def _binary(op_cls: type[Op], name: str, a: Any, b: Any) -> Tensor:
     if type(a) is Tensor and type(b) is Tensor and a.data.dtype is b.data.dtype:
-        return op_cls.apply(a, b)  # the common case, checked first to keep it fast
+        return op_cls.apply2(a, b)  # the common case, checked first to keep it fast
     a, b = _operands(name, a, b)
     if isinstance(a, _ScalarCast):
         b = cast(b, a.dtype)
@@ -610,7 +610,42 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def unary_method(op_cls: type[Op], general: Any) -> Any:
+    """The Tensor method of a unary op: float tensors go straight to the op's ``apply1``;
+    anything else takes ``general`` (the checked function: casts, errors)."""
+    apply1 = op_cls.apply1
+
+    def method(self: Tensor) -> Tensor:
+        if self.data.dtype.kind == "f":
+            return apply1(self)
+        return general(self)
+
+    method.__name__ = method.__qualname__ = general.__name__
+    method.__doc__ = general.__doc__
+    return method
+
+
+def binary_method(op_cls: type[Op], general: Any, floats_only: bool = False) -> Any:
+    """The Tensor operator of a binary op (``a + b``): two Tensors of one dtype (a float
+    dtype if ``floats_only``) go straight to the op's ``apply2``; anything else (scalars,
+    arrays, mixed dtypes) takes ``general``."""
+    apply2 = op_cls.apply2
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if type(other) is Tensor and self.data.dtype is other.data.dtype and (
+            not floats_only or self.data.dtype.kind == "f"
+        ):
+            return apply2(self, other)
+        return general(self, other)
+
+    method.__name__ = method.__qualname__ = general.__name__
+    method.__doc__ = general.__doc__
+    return method
+
+
 def _unary(op_cls: type[Op], name: str, x: Any, floats_only: bool = True) -> Tensor:
+    if type(x) is Tensor and x.data.dtype.kind == "f":
+        return op_cls.apply1(x)  # the common case, checked first to keep it fast
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if floats_only and x.data.dtype.kind != "f":

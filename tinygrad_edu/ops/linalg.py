@@ -31,7 +31,7 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_values
         need = ctx.needs_input_grad
         a1, b1 = a.ndim == 1, b.ndim == 1
         # restore the dimensions matmul removed for 1-D operands
@@ -88,7 +88,7 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x, w = ctx.saved_values
         need = ctx.needs_input_grad
         gx = gw = gb = None
         if need[0]:

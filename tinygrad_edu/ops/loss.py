@@ -164,7 +164,7 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, p = ctx.saved_tensors
+        x, p = ctx.saved_values
         gc = g * ctx.coef  # G: dL/dp at each target (0 where the target is ignored)
         if not isinstance(x, np.ndarray):  # create_graph=True: Tensors, every step differentiable
             gp = PlaceTarget.dual(gc, shape=ctx.shape, index=ctx.index)
@@ -214,7 +214,7 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, y = ctx.saved_values
         need = ctx.needs_input_grad
         gx = gy = None
         if need[0]:
@@ -237,5 +237,5 @@ class LogSigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g * Sigmoid.dual(-x),)

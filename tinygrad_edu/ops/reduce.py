@@ -137,7 +137,7 @@ class Extremum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (w,) = ctx.saved_tensors
+        (w,) = ctx.saved_values
         return (g.reshape(ctx.kept) * w,)
 
     def op_name(self) -> str:
@@ -163,7 +163,7 @@ class Prod(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g.reshape(ctx.kept) * _prod_of_others(x, ctx.axis),)
 
 
@@ -203,7 +203,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, y = ctx.saved_values
         return (g.reshape(ctx.kept) * np.exp(x - y.reshape(ctx.kept)),)
 
 

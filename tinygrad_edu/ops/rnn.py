@@ -61,7 +61,7 @@ class LSTMGates(Op):
     def backward(ctx, g):
         # with y = s tanh(s a) + (1 - s) and u = y - (1 - s):  dy/da = s^2 (1 - tanh^2) = s^2 - u^2,
         # which is y (1 - y) where s = 1/2 and 1 - y^2 where s = 1: both blocks in one formula
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         s = _gate_scale(y.shape[-1] // 4, y.dtype)
         u = y - (1 - s)
         return (g * (s * s - u * u),)
@@ -90,7 +90,7 @@ class LSTMCellUpdate(Op):
 
     @staticmethod
     def backward(ctx, dh, dc):
-        gates, c_prev = ctx.saved_tensors
+        gates, c_prev = ctx.saved_values
         i, f, g, o = _split4(gates)
         t = np.tanh(f * c_prev + i * g)
         dc = dc + dh * o * (1 - t * t)

@@ -40,7 +40,7 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (s,) = ctx.saved_tensors
+        (s,) = ctx.saved_values
         return (s * (g - sum_along(g * s, ctx.axis)),)
 
 
@@ -59,7 +59,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         if type(y) is not np.ndarray or type(g) is not np.ndarray:  # create_graph=True: Tensors
             return (g - np.exp(y) * sum_along(g, ctx.axis),)
         gx = np.exp(y)  # s, in a fresh array that becomes the gradient: one allocation, not three

@@ -113,7 +113,7 @@ class Erf(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_values
         return (g * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))),)
 
 
@@ -137,7 +137,7 @@ class Expm1(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        (y,) = ctx.saved_values
         return (g * (y + 1),)
 
 
