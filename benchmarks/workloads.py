@@ -119,11 +119,15 @@ def w1(quick: bool, threads: int) -> list[dict]:
     _check_close("W1 chain values", y.data, values, 1e-5, 1e-6)
     _check_close("W1 chain gradients", x.grad.data, grads, 1e-4, 1e-6)
     res = compare(fns, repeats=7 if quick else 25, number=20)
-    # issue 2's measure: the same fwd+bwd against the bare numpy forward (no gradient at all)
+    # Issue 2 asks for <= 3.5x "the bare numpy cost of the same 200 ops without autograd
+    # (about PyTorch's level; DeZero is at ~11x)". Both readings are measured: against the
+    # forward and backward written by hand (first row: PyTorch is at ~5x, DeZero 0.0.13 at
+    # ~14x here, close to the issue's figures) and against numpy's forward alone (second
+    # row: PyTorch ~14x, DeZero ~39x).
     bare = compare({OURS: ours, NUMPY: lambda: ref.chain_forward(xs, cs, W1_OPS)},
                    repeats=7 if quick else 25, number=20)
     return [_row("W1", f"{W1_OPS}-op chain (add, mul, tanh, exp, sin) on (16,), fwd+bwd", "µs/op",
-                 1e6 / W1_OPS, res, {TORCH: 1.0}),
+                 1e6 / W1_OPS, res, {TORCH: 1.0, NUMPY: 3.5}),
             _row("W1", "same chain, fwd+bwd against numpy's forward alone (no gradient)", "µs/op",
                  1e6 / W1_OPS, bare, {NUMPY: 3.5})]
 
