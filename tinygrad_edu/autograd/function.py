@@ -479,11 +479,10 @@ class Op(Function):
     def _finish(self, out: Any, args: tuple) -> Tensor:
         """Number this node, wrap forward's result in its Tensor, classify what was saved."""
         self._seq = _next_seq()
-        if type(out) is tuple:
-            return self._several_outputs(out, args)
-        raw = out
         if type(out) is not np.ndarray:
-            out = np.asarray(out)  # numpy returns scalars for 0-d results
+            if type(out) is tuple:
+                return self._several_outputs(out, args)
+            out = self._scalar_to_array(out)
         t = _new(Tensor)
         t.data = out
         t._vc = [0]
@@ -492,8 +491,6 @@ class Op(Function):
         self._shape = out.shape
         saved = self.saved_values
         if saved:
-            if raw is not out:
-                saved = self.saved_values = tuple(out if s is raw else s for s in saved)
             if len(saved) == 1 and saved[0] is out:
                 # the commonest case (exp, tanh, sigmoid, relu...: the op keeps its output)
                 self._kinds = _KINDS_OUTPUT
@@ -503,6 +500,13 @@ class Op(Function):
         if anomaly._enabled[0]:
             self._trace = traceback.extract_stack()[:-2]
         return t
+
+    def _scalar_to_array(self, raw: Any) -> np.ndarray:
+        """numpy returns a scalar for a 0-d result: make it an array, also where it was saved."""
+        out = np.asarray(raw)
+        if self.saved_values:
+            self.saved_values = tuple(out if s is raw else s for s in self.saved_values)
+        return out
 
     def _several_outputs(self, outs: tuple, args: tuple) -> tuple[Tensor, ...]:
         """Wrap the results of an op whose forward returned a tuple (e.g. an LSTM cell's h, c).
