@@ -419,3 +419,59 @@ def test_setitem_with_an_empty_ellipsis_between_index_arrays_uses_pytorchs_order
     y[:, [0, 1], ..., [0, 1]] = w
     np.testing.assert_array_equal(y[:, [0, 1], ..., [0, 1]].data, w)
     assert y.data[0, 0, 0] == w[0, 0] and y.data[4, 1, 1] == w[4, 1]
+
+
+# The operators and methods of the common ops (a + b, t.exp()...) skip the argument checks
+# of tg.add, tg.exp... when both operands are Tensors of one dtype (a float dtype for
+# division and the unary ops). Whatever the dtypes, they must answer as the checked
+# functions do: values, dtype, errors, and gradients.
+_OPERATOR_DTYPES = [np.float32, np.float64, np.int64, np.int32, np.bool_]
+
+
+@pytest.mark.parametrize("da", _OPERATOR_DTYPES)
+@pytest.mark.parametrize("db", _OPERATOR_DTYPES)
+@pytest.mark.parametrize(
+    "op, fn",
+    [(lambda a, b: a + b, tg.add), (lambda a, b: a - b, tg.sub), (lambda a, b: a * b, tg.mul),
+     (lambda a, b: a / b, tg.div)],
+    ids=["add", "sub", "mul", "div"],
+)
+def test_binary_operators_answer_as_the_checked_functions(op, fn, da, db):
+    a = Tensor(np.array([[1, 2, 0]]).astype(da))
+    b = Tensor(np.array([[2], [1]]).astype(db))
+
+    def run(f):
+        try:
+            r = f(a, b)
+        except Exception as e:  # noqa: BLE001 - the error itself is what is compared
+            return type(e), str(e)
+        return r.dtype, r.data.tolist()
+
+    assert run(op) == run(fn)
+
+
+@pytest.mark.parametrize("dtype", _OPERATOR_DTYPES)
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"])
+def test_unary_methods_answer_as_the_checked_functions(name, dtype):
+    t = Tensor(np.array([0, 1, 2]).astype(dtype))
+
+    def run(f):
+        try:
+            r = f(t)
+        except Exception as e:  # noqa: BLE001
+            return type(e), str(e)
+        return r.dtype, np.round(r.data.astype(np.float64), 12).tolist()
+
+    assert run(lambda x: getattr(x, name)()) == run(getattr(tg, name))
+
+
+def test_operator_short_path_records_the_same_gradients():
+    xs, ys = np.array([0.3, -1.2]), np.array([[2.0], [0.5]])
+    grads = []
+    for mul, add, div, sub in [(lambda a, b: a * b, lambda a, b: a + b, lambda a, b: a / b,
+                                lambda a, b: a - b), (tg.mul, tg.add, tg.div, tg.sub)]:
+        x, y = Tensor(xs, requires_grad=True), Tensor(ys, requires_grad=True)
+        sub(div(add(mul(x, y), x), y), y).tanh().exp().sin().sum().backward()
+        grads.append((x.grad.data, y.grad.data))
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    np.testing.assert_array_equal(grads[0][1], grads[1][1])
