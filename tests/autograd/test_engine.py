@@ -13,6 +13,7 @@ from hypothesis import given
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.autograd.function import Op
 from tinygrad_edu.testing import broadcastable_shapes
 
 
@@ -844,3 +845,36 @@ def test_a_backward_tracer_sees_the_relu_gradient_unmasked():
     gh, ref = _reference_grads(x, w1, b1, w2, b2)
     np.testing.assert_allclose(keep.seen[Relu], gh, rtol=1e-12)
     np.testing.assert_allclose(w1.grad.data, ref["w1"], rtol=1e-12)
+
+
+class _ScaledMul(Op):
+    """y = s a b; saving a third value (the constant s) takes _mark_saved's general loop"""
+
+    @staticmethod
+    def forward(ctx, a, b, s=1.0):
+        s = np.asarray(s, dtype=a.dtype)
+        ctx.save_for_backward(a, b, s)
+        return s * a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, s = ctx.saved_values
+        return s * g * b, s * g * a
+
+
+@pytest.mark.parametrize("mul", [lambda a, b: a * b, tg.mul, lambda a, b: _ScaledMul.apply(a, b, s=1.0)],
+                         ids=["operator", "function", "general-path"])
+def test_a_detached_alias_of_an_input_stays_a_constant_under_create_graph(mul):
+    # x and x.detach() wrap one array: the saved second factor is the detached one (as in
+    # PyTorch), so d(x c)/dx = c does not depend on x and cannot be differentiated again
+    xs = np.array([2.0, 3.0])
+    x = leaf(xs)
+    (g,) = tg.autograd.grad(mul(x, x.detach()).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, xs)
+    assert not g.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.autograd.grad(g.sum(), x)
+    # the same tensor twice is still one variable: d2(x x)/dx2 = 2
+    (g,) = tg.autograd.grad(mul(x, x).sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [2.0, 2.0])

@@ -542,34 +542,43 @@ class Op(Function):
 
     def _mark_saved(self, args: tuple, out: Tensor) -> None:
         """Classify each saved value as the output, input ``i``, or a constant, and note the
-        version of every saved tensor (so backward can tell if it was modified in place)."""
+        version of every saved tensor (so backward can tell if it was modified in place).
+
+        An array held by several inputs (``x * x.detach()``: both Tensors wrap one array) is
+        taken as the input at its own position in ``save_for_backward`` when that input holds
+        it, as PyTorch keeps each argument it saves: here the second factor stays a constant
+        under ``create_graph=True``.
+        """
         saved = self.saved_values
+        o = out.data
         a = args[0]
-        if type(a) is Tensor and saved[0] is a.data:  # the inputs themselves (sin, mul...)
+        # the commonest cases (sin saves x, mul saves a and b), decided as the loop below
+        # decides them: an array that is also the output counts as the output there
+        if type(a) is Tensor and saved[0] is a.data and saved[0] is not o:
             if len(saved) == 1:
                 self._kinds = _KINDS_INPUT0
                 self._versions = ((a._vc, a._vc[0], 0),)
                 return
-            if len(saved) == 2 and len(args) > 1 and type(args[1]) is Tensor and saved[1] is args[1].data:
-                b = args[1]
+            b = args[1] if len(args) > 1 else None
+            if (len(saved) == 2 and type(b) is Tensor and saved[1] is b.data
+                    and saved[1] is not o):
                 self._kinds = _KINDS_INPUTS01
                 self._versions = ((a._vc, a._vc[0], 0), (b._vc, b._vc[0], 1))
                 return
         kinds, versions = [], []
-        o = out.data
-        for s in saved:
+        for k, s in enumerate(saved):
             if s is o:
                 kinds.append(_IN_OUT)
                 versions.append((out._vc, out._vc[0], _IN_OUT))
                 continue
-            for i, t in enumerate(args):
-                if s is t or (isinstance(t, Tensor) and s is t.data):
-                    kinds.append(i)
-                    if isinstance(t, Tensor):
-                        versions.append((t._vc, t._vc[0], i))
-                    break
-            else:
+            holders = [i for i, t in enumerate(args) if s is t or (isinstance(t, Tensor) and s is t.data)]
+            if not holders:
                 kinds.append(_CONST)
+                continue
+            i = k if k in holders else holders[0]
+            kinds.append(i)
+            if isinstance(args[i], Tensor):
+                versions.append((args[i]._vc, args[i]._vc[0], i))
         self._kinds = tuple(kinds)
         self._versions = tuple(versions)
 
