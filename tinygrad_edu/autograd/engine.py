@@ -26,6 +26,10 @@ from . import anomaly
 from . import trace as _trace
 from .function import _FREED, AccumulateGrad, Node, accumulator
 
+# numpy's module has a __getattr__, so Python 3.11 does not cache ``np.X`` lookups: a name
+# of our own is ~20 ns faster where it is read once per node
+_ndarray = np.ndarray
+
 
 def sum_to(g: Any, shape: tuple) -> Any:
     """Undo broadcasting: sum ``g`` over the axes along which ``shape`` was broadcast.
@@ -148,7 +152,7 @@ def run_backward(
             for vc, version, _ in node._versions:
                 if vc[0] != version:
                     node._check_saved()  # raises: modified in place since forward
-            if (node.backward_reusing is not None and private_ok and node in summed
+            if (summed and node in summed and node.backward_reusing is not None and private_ok
                     and tracer is None and not node._pre_hooks):
                 grads = type(node).backward_reusing(node, g)  # g is ours alone, read by nobody later
             else:
@@ -162,8 +166,13 @@ def run_backward(
             node.saved_values = _FREED  # the saved buffers can go now; a second backward will say so
         fresh = private_ok and node._fresh_grads
         later = None  # a node this one scheduled, kept out of the heap if it runs next anyway
-        for e, gi in zip(node.next_functions, grads):
-            if e is None or gi is None:
+        i = -1  # an index into grads: zip(next_functions, grads) costs ~0.1 us a node here
+        for e in node.next_functions:
+            i += 1
+            if e is None:
+                continue
+            gi = grads[i]
+            if gi is None:
                 continue
             nxt = e[0]
             if needed is not None and id(nxt) not in needed:
@@ -179,17 +188,17 @@ def run_backward(
             if nxt._n_out == 1:
                 if gi.shape != nxt._shape:
                     if tracer is not None:
-                        tracer.broadcast(node, node.next_functions.index(e), gi.shape, nxt._shape)
+                        tracer.broadcast(node, i, gi.shape, nxt._shape)
                     gi = sum_to(gi, nxt._shape)
                 if prev is None:
                     buffers[nxt] = gi  # not ours to modify, unless the op said it is fresh
-                    if fresh and type(gi) is np.ndarray:
+                    if fresh and type(gi) is _ndarray:
                         summed.add(nxt)
                 elif nxt in summed and prev.dtype == gi.dtype:
                     np.add(prev, gi, out=prev)  # a sum the engine made: private, so in place
                 else:
                     total = buffers[nxt] = prev + gi
-                    if type(total) is np.ndarray:  # not a Tensor (create_graph), not a 0-d scalar
+                    if type(total) is _ndarray:  # not a Tensor (create_graph), not a 0-d scalar
                         summed.add(nxt)
             else:
                 _deliver(buffers, nxt, e[1], gi)

@@ -62,6 +62,7 @@ _next_seq = itertools.count(1).__next__
 
 _FREED = object()
 _new = object.__new__
+_ndarray = np.ndarray  # (np.X is not cached by Python 3.11, see engine._ndarray)
 
 
 def _shape_error(cls: type, arrays: list, e: Exception) -> ValueError:
@@ -479,7 +480,7 @@ class Op(Function):
     def _finish(self, out: Any, args: tuple) -> Tensor:
         """Number this node, wrap forward's result in its Tensor, classify what was saved."""
         self._seq = _next_seq()
-        if type(out) is not np.ndarray:
+        if type(out) is not _ndarray:
             if type(out) is tuple:
                 return self._several_outputs(out, args)
             out = self._scalar_to_array(out)
