@@ -7,6 +7,8 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.autograd import grad_mode
+from tinygrad_edu.nn import functional as F
 
 
 def leaf(values):
@@ -17,10 +19,12 @@ def leaf(values):
 def _grad_mode_restored():
     """A test that leaks a disabled grad mode would break every later test: fail loudly."""
     assert tg.is_grad_enabled()
+    assert grad_mode._off[0] == 0
     yield
     leaked = not tg.is_grad_enabled()
     tg.set_grad_enabled(True)
     assert not leaked, "grad mode was left disabled"
+    assert grad_mode._off[0] == 0, "the count of threads with grad off was not restored"
 
 
 def test_grad_enabled_by_default_and_ops_record():
@@ -214,3 +218,84 @@ def test_grad_mode_is_thread_local_no_grad_in_this_thread():
         go.set()
         t.join(5)
     assert seen == {"enabled": True, "records": True}
+
+
+# Ops skip the thread-local flag while no thread has grad off (grad_mode._off[0] == 0). If a
+# way of switching the mode bypassed that count, ops would record under no_grad: each way is
+# checked on every record path (one tensor, two, x/weight/bias, the general one).
+def _records_nothing() -> bool:
+    x, w, b = leaf([[1.0, 2.0]]), leaf([[3.0, 4.0]]), leaf([0.5])
+    outs = [x.exp(), x * w, x + w, F.linear(x, w, b), x.sum(dim=1, keepdim=True)]
+    return all(o.grad_fn is None and not o.requires_grad for o in outs)
+
+
+def _records_all() -> bool:
+    x, w, b = leaf([[1.0, 2.0]]), leaf([[3.0, 4.0]]), leaf([0.5])
+    outs = [x.exp(), x * w, x + w, F.linear(x, w, b), x.sum(dim=1, keepdim=True)]
+    return all(o.grad_fn is not None for o in outs)
+
+
+def test_each_way_to_switch_grad_off_is_counted_and_restored():
+    seen = []
+
+    def probe():
+        seen.append((grad_mode._off[0], _records_nothing()))
+
+    with tg.no_grad():
+        probe()
+        with tg.enable_grad():
+            seen.append((grad_mode._off[0], _records_all()))
+        probe()
+    tg.no_grad()(probe)()
+    tg.no_grad(probe)()
+    with tg.set_grad_enabled(False):
+        probe()
+    tg.set_grad_enabled(False)
+    probe()
+    tg.set_grad_enabled(False)  # a second call changes nothing: still one thread off
+    probe()
+    tg.set_grad_enabled(True)
+    assert seen == [(1, True), (0, True)] + [(1, True)] * 6
+    assert grad_mode._off[0] == 0 and _records_all()
+
+
+def test_mode_switches_inside_the_engine_and_optimizer_restore_the_count():
+    class Probe(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.inside = (grad_mode._off[0], _records_nothing())  # forward runs without grad
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            ctx.inside_backward = grad_mode._off[0]
+            return g * 2
+
+    x = leaf([1.0, 2.0])
+    y = Probe.apply(x)
+    y.grad_fn.inside_backward = None
+    (dx,) = tg.autograd.grad(y.sum(), x, create_graph=True)  # backward under grad
+    assert y.grad_fn.inside == (1, True) and y.grad_fn.inside_backward == 0
+    y2 = Probe.apply(x)
+    y2.sum().backward()  # a plain backward turns grad off around the user's backward
+    assert y2.grad_fn.inside_backward == 1
+    opt = tg.optim.SGD([x], lr=0.1)
+    opt.step()
+    with pytest.raises(RuntimeError):
+        with tg.no_grad():
+            raise RuntimeError("leaving no_grad by an exception restores the count too")
+    assert grad_mode._off[0] == 0 and _records_all()
+
+
+def test_a_thread_that_ends_with_grad_off_leaves_other_threads_recording():
+    t = threading.Thread(target=lambda: tg.set_grad_enabled(False))
+    t.start()
+    t.join(5)
+    try:
+        assert grad_mode._off[0] == 1  # the count stays high: ops read the thread-local flag
+        assert tg.is_grad_enabled() and _records_all()
+        with tg.no_grad():
+            assert _records_nothing()
+    finally:
+        with grad_mode._off_lock:  # undo what the ended thread left, for the other tests
+            grad_mode._off[0] -= 1

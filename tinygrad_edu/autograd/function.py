@@ -29,7 +29,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import anomaly
-from .grad_mode import _state
+from .grad_mode import _off, _set_mode, _state
 
 _IN_OUT = -1  # saved item is the op's output
 _CONST = -2  # saved item is neither an input nor the output: a constant for double backward
@@ -256,12 +256,11 @@ class Function(Node):
         record = _state.enabled and any(needs)
         ctx = cls()
         ctx.needs_input_grad = needs
-        prev = _state.enabled
-        _state.enabled = False
+        prev = _set_mode(False)
         try:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
-            _state.enabled = prev
+            _set_mode(prev)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         outs = tuple(o if isinstance(o, Tensor) else Tensor(o) for o in outs)
@@ -328,12 +327,11 @@ class Function(Node):
             if g is None:  # PyTorch materializes missing output grads as zeros
                 g = np.zeros(self._shapes[k], dtype=self._dtypes[k])
             gts.append(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
-        prev = _state.enabled
-        _state.enabled = create_graph
+        prev = _set_mode(create_graph)
         try:
             res = type(self).backward(self, *gts)
         finally:
-            _state.enabled = prev
+            _set_mode(prev)
         if not isinstance(res, tuple):
             res = (res,)
         if len(res) != len(self.next_functions):
@@ -413,7 +411,7 @@ class Op(Function):
             need_a, need_b = a.requires_grad, b.requires_grad
             need_c = c is not None and c.requires_grad
             try:
-                if not ((need_a or need_b or need_c) and _state.enabled):
+                if not ((need_a or need_b or need_c) and (not _off[0] or _state.enabled)):
                     return _plain(cls.forward(NULL_CTX, x, y, z, **kwargs))
                 ctx = _new(cls)
                 out = cls.forward(ctx, x, y, z, **kwargs)
@@ -433,7 +431,7 @@ class Op(Function):
             else:
                 arrays.append(t)
         try:
-            if not (record and _state.enabled):
+            if not (record and (not _off[0] or _state.enabled)):
                 return _plain(cls.forward(NULL_CTX, *arrays, **kwargs))
             ctx = _new(cls)
             out = cls.forward(ctx, *arrays, **kwargs)
@@ -451,7 +449,7 @@ class Op(Function):
         """``apply(a)`` for one Tensor and no options: every unary op."""
         x = a.data
         try:
-            if not (a.requires_grad and _state.enabled):
+            if not (a.requires_grad and (not _off[0] or _state.enabled)):
                 return _plain(cls.forward(NULL_CTX, x))
             ctx = _new(cls)
             out = cls.forward(ctx, x)
@@ -467,7 +465,7 @@ class Op(Function):
         x, y = a.data, b.data
         need_a, need_b = a.requires_grad, b.requires_grad
         try:
-            if not ((need_a or need_b) and _state.enabled):
+            if not ((need_a or need_b) and (not _off[0] or _state.enabled)):
                 return _plain(cls.forward(NULL_CTX, x, y))
             ctx = _new(cls)
             out = cls.forward(ctx, x, y)
@@ -609,10 +607,9 @@ class Op(Function):
         # Differentiable backward: the same formulas, run on Tensors connected to the graph.
         self.saved_values = tuple(self._unpack(i, s) for i, s in enumerate(saved))
         gs = [gk if isinstance(gk, Tensor) else Tensor._make(gk, False, None) for gk in gs]
-        prev = _state.enabled
-        _state.enabled = True
+        prev = _set_mode(True)
         try:
             return type(self).backward(self, *gs)
         finally:
-            _state.enabled = prev
+            _set_mode(prev)
             self.saved_values = saved

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.grad_mode import _state, enable_grad
+from ..autograd.grad_mode import _set_mode, enable_grad
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
@@ -198,13 +198,12 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        prev = _state.enabled  # no_grad, without a context-manager object (step is per batch)
-        _state.enabled = False
+        prev = _set_mode(False)  # no_grad, without a context-manager object (step is per batch)
         try:
             for group in self.param_groups:
                 self._update_group(group)
         finally:
-            _state.enabled = prev
+            _set_mode(prev)
         self._opt_called = True
         return loss
 
