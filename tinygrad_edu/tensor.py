@@ -274,10 +274,7 @@ class Tensor:
         self._node_hooks().append(_retain)
 
     def _node_hooks(self) -> list:
-        node = self.grad_fn
-        if node._pre_hooks is None:
-            node._pre_hooks = {}
-        return node._pre_hooks.setdefault(self._out_nr, [])
+        return self.grad_fn._hooks_for(self._out_nr)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """Call ``hook(grad)`` whenever the gradient for this tensor is computed.

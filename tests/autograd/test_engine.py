@@ -548,6 +548,44 @@ def test_non_leaf_hook_runs_for_autograd_grad_with_respect_to_that_tensor():
     np.testing.assert_allclose(gx.data, [60.0, 60.0])
 
 
+def test_nodes_with_tensor_hooks_are_counted_while_they_live():
+    # the engine reads a node's hooks only while some live node has any (function._hooked)
+    from tinygrad_edu.autograd import function
+
+    gc.collect()
+    before = function._hooked[0]
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.register_hook(lambda g: g)
+    h.retain_grad()  # a second hook on the same node: still one node
+    assert function._hooked[0] == before + 1
+    del h
+    gc.collect()
+    assert function._hooked[0] == before
+
+
+def test_hook_registered_during_backward_on_a_node_still_to_run_is_called():
+    # no node has hooks when backward starts; a custom backward adds one upstream
+    calls = []
+    x = leaf([1.0, 2.0])
+    h = x * 3
+
+    class AddHookUpstream(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            h.register_hook(lambda gh: calls.append(gh.data.copy()) or gh * 10)
+            return g
+
+    AddHookUpstream.apply(h).sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.data, [30.0, 30.0])
+
+
 def test_register_hook_on_tensor_without_grad_raises():
     with pytest.raises(RuntimeError):
         Tensor([1.0]).register_hook(lambda g: g)

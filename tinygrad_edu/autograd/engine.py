@@ -24,7 +24,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import anomaly
 from . import trace as _trace
-from .function import _FREED, AccumulateGrad, Node, accumulator
+from .function import _FREED, AccumulateGrad, Node, _hooked, accumulator
 
 # numpy's module has a __getattr__, so Python 3.11 does not cache ``np.X`` lookups: a name
 # of our own is ~20 ns faster where it is read once per node
@@ -133,11 +133,12 @@ def run_backward(
     check_anomaly = anomaly._enabled[0]
     tracer = _trace._current.tracer
     watched = check_anomaly or tracer is not None
+    hooked = _hooked  # [number of live nodes with tensor hooks]
 
     node = heappop(heap)[1] if heap else None
     while node is not None:
         g = buffers.pop(node)
-        if node._pre_hooks:
+        if hooked[0] and node._pre_hooks:
             g = _run_tensor_hooks(node, g)
         if capture is not None:
             _capture(node, g, capture, results, handed_out, create_graph)
