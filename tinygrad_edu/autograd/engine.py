@@ -186,23 +186,23 @@ def run_backward(
                     later = nxt
                 else:
                     heappush(heap, (-nxt._seq, nxt))
-            if nxt._n_out == 1:
-                if gi.shape != nxt._shape:
-                    if tracer is not None:
-                        tracer.broadcast(node, i, gi.shape, nxt._shape)
-                    gi = sum_to(gi, nxt._shape)
-                if prev is None:
-                    buffers[nxt] = gi  # not ours to modify, unless the op said it is fresh
-                    if fresh and type(gi) is _ndarray:
-                        summed.add(nxt)
-                elif nxt in summed and prev.dtype == gi.dtype:
-                    np.add(prev, gi, out=prev)  # a sum the engine made: private, so in place
-                else:
-                    total = buffers[nxt] = prev + gi
-                    if type(total) is _ndarray:  # not a Tensor (create_graph), not a 0-d scalar
-                        summed.add(nxt)
+            if gi.shape != nxt._shape:  # (always, for a node with several outputs)
+                if nxt._n_out > 1:
+                    _deliver(buffers, nxt, e[1], gi)
+                    continue
+                if tracer is not None:
+                    tracer.broadcast(node, i, gi.shape, nxt._shape)
+                gi = sum_to(gi, nxt._shape)
+            if prev is None:
+                buffers[nxt] = gi  # not ours to modify, unless the op said it is fresh
+                if fresh and type(gi) is _ndarray:
+                    summed.add(nxt)
+            elif nxt in summed and prev.dtype == gi.dtype:
+                np.add(prev, gi, out=prev)  # a sum the engine made: private, so in place
             else:
-                _deliver(buffers, nxt, e[1], gi)
+                total = buffers[nxt] = prev + gi
+                if type(total) is _ndarray:  # not a Tensor (create_graph), not a 0-d scalar
+                    summed.add(nxt)
         # Next: the largest sequence number pending. In a chain that is the node just
         # scheduled, which then skips the heap (a push and a pop per node saved).
         if later is not None:

@@ -101,6 +101,9 @@ class Node:
     next_functions: tuple = ()
     _seq = 0  # creation order of recorded ops (from _next_seq): the engine runs larger first
     _n_out = 1
+    # the output's shape; None for a node with several outputs (their shapes are _shapes), so
+    # that the engine's one shape test per edge also sends their gradients to _deliver
+    _shape: tuple | None = None
     _is_op = False  # built-in Op: backward runs directly on arrays
     _fresh_grads = False  # backward's arrays are new and seen by nobody else (see Op)
     _pre_hooks: dict | None = None  # output index -> hooks registered on non-leaf tensors
@@ -292,7 +295,7 @@ class Function(Node):
         ctx._n_out = len(outs)
         ctx._shapes = tuple(o.shape for o in outs)
         ctx._dtypes = tuple(o.dtype for o in outs)
-        ctx._shape = ctx._shapes[0]
+        ctx._shape = ctx._shapes[0] if len(outs) == 1 else None  # (None: see Node._shape)
         nd = {id(o) for o in ctx._non_diff}
         results = []
         for k, o in enumerate(outs):
@@ -547,7 +550,7 @@ class Op(Function):
         self._n_out = len(results)
         self._shapes = tuple(t.data.shape for t in results)
         self._dtypes = tuple(t.data.dtype for t in results)
-        self._shape = self._shapes[0]
+        self._shape = None  # (see Node._shape)
         self._is_op = False  # the engine's inline call passes one gradient: go through _run_backward
         if self.saved_values:
             if any(s is o for s in self.saved_values for o in outs):
