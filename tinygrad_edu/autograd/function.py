@@ -508,20 +508,37 @@ class Op(Function):
             out = self._scalar_to_array(out)
         t = _new(Tensor)
         t.data = out
-        t._vc = [0]
+        t._vc = vc = [0]
         t.requires_grad = True
         t.grad_fn = self
         self._shape = out.shape
-        saved = self.saved_values
-        if saved:
-            if len(saved) == 1 and saved[0] is out:
-                # the commonest case (exp, tanh, sigmoid, relu...: the op keeps its output)
-                self._kinds = _KINDS_OUTPUT
-                self._versions = ((t._vc, 0, _IN_OUT),)
-            else:
-                self._mark_saved(args, t)
         if anomaly._enabled[0]:
             self._trace = traceback.extract_stack()[:-2]
+        saved = self.saved_values
+        if not saved:
+            return t
+        # The commonest cases, decided here as _mark_saved's loop decides them (an array that
+        # is also the output counts as the output): exp, tanh... keep their output; sin,
+        # log... their input; mul, div... both inputs. (Not a call: it shows on small ops.)
+        s = saved[0]
+        n = len(saved)
+        if s is out:
+            if n == 1:
+                self._kinds = _KINDS_OUTPUT
+                self._versions = ((vc, 0, _IN_OUT),)
+                return t
+        elif type(a := args[0]) is Tensor and s is a.data:
+            if n == 1:
+                self._kinds = _KINDS_INPUT0
+                self._versions = ((a._vc, a._vc[0], 0),)
+                return t
+            if n == 2 and len(args) == 2:
+                b, s = args[1], saved[1]
+                if type(b) is Tensor and s is b.data and s is not out:
+                    self._kinds = _KINDS_INPUTS01
+                    self._versions = ((a._vc, a._vc[0], 0), (b._vc, b._vc[0], 1))
+                    return t
+        self._mark_saved(args, t)
         return t
 
     def _scalar_to_array(self, raw: Any) -> np.ndarray:
@@ -574,20 +591,6 @@ class Op(Function):
         """
         saved = self.saved_values
         o = out.data
-        a = args[0]
-        # the commonest cases (sin saves x, mul saves a and b), decided as the loop below
-        # decides them: an array that is also the output counts as the output there
-        if type(a) is Tensor and saved[0] is a.data and saved[0] is not o:
-            if len(saved) == 1:
-                self._kinds = _KINDS_INPUT0
-                self._versions = ((a._vc, a._vc[0], 0),)
-                return
-            b = args[1] if len(args) > 1 else None
-            if (len(saved) == 2 and type(b) is Tensor and saved[1] is b.data
-                    and saved[1] is not o):
-                self._kinds = _KINDS_INPUTS01
-                self._versions = ((a._vc, a._vc[0], 0), (b._vc, b._vc[0], 1))
-                return
         kinds, versions = [], []
         for k, s in enumerate(saved):
             if s is o:
