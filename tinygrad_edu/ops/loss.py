@@ -174,10 +174,11 @@ class CrossEntropy(Op):
         gx[ctx.index] += gc  # one target per position: no index repeats, so += is exact
         return (gx,)
 
-    def _mark_saved(self, args: tuple, out) -> None:  # noqa: ANN001
-        super()._mark_saved(args, out)
+    def _finish(self, out, args: tuple):  # noqa: ANN001, ANN202
+        t = super()._finish(out, args)
         # x's version is checked only by a differentiable backward, the one that reads x
         self._x_versions, self._versions = self._versions, ()
+        return t
 
     def _run_backward(self, g, create_graph: bool) -> tuple:  # noqa: ANN001
         if create_graph:
