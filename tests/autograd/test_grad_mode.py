@@ -299,3 +299,67 @@ def test_a_thread_that_ends_with_grad_off_leaves_other_threads_recording():
     finally:
         with grad_mode._off_lock:  # undo what the ended thread left, for the other tests
             grad_mode._off[0] -= 1
+
+
+# A decorated generator function: PyTorch runs each step of the generator in the decorator's
+# mode and the caller's code between steps in the caller's own.
+def test_no_grad_decorated_generator_runs_its_steps_without_grad():
+    x = leaf([1.0, 2.0])
+    inside = []
+
+    @tg.no_grad()
+    def steps():
+        got = None
+        for k in range(2):
+            inside.append((tg.is_grad_enabled(), got))
+            got = yield x * (k + 1)
+        return "done"
+
+    gen = steps()
+    first = next(gen)
+    between = (tg.is_grad_enabled(), (x * 2).grad_fn is not None)  # the caller keeps grad
+    second = gen.send("sent")
+    with pytest.raises(StopIteration) as stop:
+        gen.send("last")
+    assert first.grad_fn is None and second.grad_fn is None
+    np.testing.assert_allclose(second.data, [2.0, 4.0])
+    assert between == (True, True)
+    assert inside == [(False, None), (False, "sent")]
+    assert stop.value.value == "done"
+
+
+def test_enable_grad_decorated_generator_records_inside_no_grad():
+    x = leaf([1.0])
+
+    @tg.enable_grad
+    def steps():
+        yield x * 3
+
+    with tg.no_grad():
+        gen = steps()
+        y = next(gen)
+        assert (x * 3).grad_fn is None  # the caller's no_grad holds between steps
+    assert y.grad_fn is not None
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, [3.0])
+
+
+def test_decorated_generator_throw_and_close_run_in_the_mode():
+    seen = []
+
+    @tg.no_grad()
+    def steps():
+        try:
+            yield 1
+        except ValueError:
+            seen.append(("caught", tg.is_grad_enabled()))
+            yield 2
+        finally:
+            seen.append(("finally", tg.is_grad_enabled()))
+
+    gen = steps()
+    next(gen)
+    assert gen.throw(ValueError("into the generator")) == 2
+    gen.close()
+    assert seen == [("caught", False), ("finally", False)]
+    assert tg.is_grad_enabled()

@@ -7,6 +7,7 @@ another thread records.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -47,7 +48,8 @@ def is_grad_enabled() -> bool:
 
 class _GradMode:
     """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator
-    (``@tg.no_grad()`` and, as in PyTorch 2, the bare ``@tg.no_grad``)."""
+    (``@tg.no_grad()`` and, as in PyTorch 2, the bare ``@tg.no_grad``). A decorated
+    generator function runs each of its steps in the mode, as in PyTorch."""
 
     _mode = True
 
@@ -68,6 +70,8 @@ class _GradMode:
 
     def __call__(self, fn: F) -> F:
         mode = self._mode
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -78,6 +82,40 @@ class _GradMode:
                 _set_mode(prev)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _in_mode(mode: bool, step: Callable, *args: Any) -> Any:
+    prev = _set_mode(mode)
+    try:
+        return step(*args)
+    finally:
+        _set_mode(prev)
+
+
+def _generator_in_mode(fn: Callable, mode: bool) -> Callable:
+    """A decorated generator function: each step of the generator (up to its next ``yield``)
+    runs in ``mode``, and the caller's code between steps in the caller's mode, as PyTorch's
+    decorators do. ``send``, ``throw``, ``close`` and the return value pass through."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            value = _in_mode(mode, gen.send, None)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    _in_mode(mode, gen.close)
+                    raise
+                except BaseException as e:  # thrown in by the caller: into the generator
+                    value = _in_mode(mode, gen.throw, e)
+                else:
+                    value = _in_mode(mode, gen.send, sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
 
 
 class no_grad(_GradMode):
