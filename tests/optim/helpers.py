@@ -72,10 +72,13 @@ def synthetic_grads(seed: int, shape: tuple[int, ...] = (3, 2), steps: int = STE
 def quadratic(seed: int, n: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f(x) = ½ xᵀHx − bᵀx with H symmetric positive definite; ∇f(x) = Hx − b.
 
-    Returns H, b and a start x0 about 10 away from the minimiser in each coordinate. Near
-    the minimiser, adaptive methods with a short memory (β2 ≈ 0.7) hop across it like sign
-    descent, a regime that amplifies rounding differences (~1e-16) by ~5 per step, so that
-    any two correct implementations drift apart; 25 steps from x0 stay clear of it.
+    Returns H, b and a start x0 about 10 away from the minimiser in each coordinate. Where
+    a coordinate's gradient (H x - b)_i crosses zero, which can happen far from the
+    minimiser since H couples the coordinates, adaptive methods with a short memory
+    (β2 ≲ 0.7) hop across like sign descent, a regime that amplifies rounding differences
+    (~1e-16) by 3-10 per step, so that any two correct implementations drift apart. The
+    comparisons therefore restart the other implementation from our parameter at every
+    step (``follow``): each step is compared, not the drift.
     """
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((n, n))
@@ -128,14 +131,19 @@ def run_torch(name: str, kwargs: dict, x0: np.ndarray, grads: np.ndarray) -> np.
 
 
 def run_torch_quadratic(
-    name: str, kwargs: dict, x0: np.ndarray, h: np.ndarray, b: np.ndarray, steps: int = STEPS
+    name: str, kwargs: dict, x0: np.ndarray, h: np.ndarray, b: np.ndarray, steps: int = STEPS,
+    follow: np.ndarray | None = None,
 ) -> np.ndarray:
+    """``follow``: a trajectory (ours) whose point after step t is where step t + 1 starts."""
     torch = need_torch()
     x = torch.tensor(x0.copy(), requires_grad=True)
     ht, bt = torch.tensor(h), torch.tensor(b)
     opt = getattr(torch.optim, name)([x], **kwargs)
     out = []
-    for _ in range(steps):
+    for t in range(steps):
+        if follow is not None and t > 0:
+            with torch.no_grad():
+                x.copy_(torch.from_numpy(follow[t - 1]))
         opt.zero_grad()
         loss = 0.5 * (x @ (ht @ x)) - (bt * x).sum()
         loss.backward()
@@ -150,13 +158,17 @@ def run_reference(
     x0: np.ndarray,
     grad_fn: Callable[[np.ndarray, int], np.ndarray],
     steps: int = STEPS,
+    follow: np.ndarray | None = None,
 ) -> np.ndarray:
     """Drive a reference update ``step_fn(x, g, state, t)`` (which updates x in place and
-    keeps what it needs in ``state``) with gradients ``grad_fn(x, t)``, t = 1, 2, ..."""
+    keeps what it needs in ``state``) with gradients ``grad_fn(x, t)``, t = 1, 2, ...
+    ``follow``: a trajectory (ours) whose point after step t is where step t + 1 starts."""
     x = x0.astype(np.float64).copy()
     state: dict = {}
     out = []
     for t in range(1, steps + 1):
+        if follow is not None and t > 1:
+            x = follow[t - 2].astype(np.float64).copy()
         step_fn(x, grad_fn(x, t), state, t)
         out.append(x.copy())
     return np.array(out)
@@ -195,9 +207,8 @@ def check_reference(name: str, opts: dict, step_fn: Any, seed: int, rtol: float 
         run_ours(name, opts, x0, grads), run_reference(step_fn, x0, given_grads(grads)), rtol=rtol
     )
     h, b, x0 = quadratic(seed)
-    assert_trajectories_close(
-        run_ours_quadratic(name, opts, x0, h, b), run_reference(step_fn, x0, quadratic_grads(h, b)), rtol=rtol
-    )
+    ours = run_ours_quadratic(name, opts, x0, h, b)
+    assert_trajectories_close(ours, run_reference(step_fn, x0, quadratic_grads(h, b), follow=ours), rtol=rtol)
 
 
 def check_torch(name: str, opts: dict, seed: int, rtol: float = 1e-10) -> None:
@@ -207,6 +218,5 @@ def check_torch(name: str, opts: dict, seed: int, rtol: float = 1e-10) -> None:
     x0 = synthetic_grads(seed + 1, steps=1)[0]
     assert_trajectories_close(run_ours(name, opts, x0, grads), run_torch(name, opts, x0, grads), rtol=rtol)
     h, b, x0 = quadratic(seed)
-    assert_trajectories_close(
-        run_ours_quadratic(name, opts, x0, h, b), run_torch_quadratic(name, opts, x0, h, b), rtol=rtol
-    )
+    ours = run_ours_quadratic(name, opts, x0, h, b)
+    assert_trajectories_close(ours, run_torch_quadratic(name, opts, x0, h, b, follow=ours), rtol=rtol)

@@ -3,7 +3,7 @@
 default dtypes (the μ-product is kept in the default float precision, as PyTorch does)."""
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor, optim
@@ -62,6 +62,12 @@ def test_nadam_trajectory_matches_reference(opts, seed):
 
 @requires_torch
 @given(nadam_options(), SEEDS)
+# found by the long profile: coordinate 0's gradient crosses zero on the way, where β2 = 0.5
+# hops it like sign descent and rounding differences grew ~5x per step to 1.5e-9 by step 25;
+# the comparison now restarts PyTorch from our parameter at every step (helpers.quadratic)
+@example(opts={"lr": 0.0546875, "betas": (0.0, 0.5), "eps": 1e-08, "weight_decay": 0.0625,
+               "momentum_decay": 0.004, "decoupled_weight_decay": False, "maximize": False},
+         seed=1614)
 def test_nadam_trajectory_matches_torch_with_float32_default(opts, seed):
     with default_dtype(np.float32):
         check_torch("NAdam", opts, seed)
