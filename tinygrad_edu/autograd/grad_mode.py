@@ -75,19 +75,16 @@ class _GradMode:
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _set_mode(mode)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _set_mode(prev)
+            return _in_mode(mode, fn, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
-def _in_mode(mode: bool, step: Callable, *args: Any) -> Any:
+def _in_mode(mode: bool, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in grad mode ``mode``; the previous mode is restored after."""
     prev = _set_mode(mode)
     try:
-        return step(*args)
+        return fn(*args, **kwargs)
     finally:
         _set_mode(prev)
 
