@@ -367,10 +367,6 @@ class Function(Node):
             return tuple(r if r is None or isinstance(r, Tensor) else Tensor(r) for r in res)
         return tuple(r.data if isinstance(r, Tensor) else r for r in res)
 
-    def _release(self) -> None:
-        if self.saved_values:
-            self.saved_values = _FREED
-
 
 class Op(Function):
     """Base of the built-in ops: ``forward`` and ``backward`` work on numpy arrays.
@@ -479,8 +475,7 @@ class Op(Function):
             out = cls.forward(ctx, x)
         except ValueError as e:
             raise _shape_error(cls, [x], e) from None
-        fn = a.grad_fn
-        ctx.next_functions = ((fn, a._out_nr) if fn is not None else (accumulator(a), 0),)
+        ctx.next_functions = (_edge(a),)
         return ctx._finish(out, (a,))
 
     @classmethod
