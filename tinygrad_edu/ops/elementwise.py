@@ -655,7 +655,7 @@ def _unary(op_cls: type[Op], name: str, x: Any, floats_only: bool = True) -> Ten
 
 def neg(x: Tensor) -> Tensor:
     if type(x) is Tensor and x.data.dtype.kind == "f":
-        return Neg.apply(x)  # the usual case, without the checks below
+        return Neg.apply1(x)  # the usual case, without the checks below
     if isinstance(x, Tensor) and x.data.dtype == np.bool_:
         raise RuntimeError(
             f"neg: negation, the `-` operator, on a bool tensor (shape {x.shape}) is not supported; "
